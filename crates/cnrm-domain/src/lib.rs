@@ -1,0 +1,18 @@
+//! Domain rules of the cnrm platform.
+//!
+//! This crate holds what the platform *decides* — who may do what, what a valid organisation or
+//! account is, how the audit chain is hashed, when an account is locked — with no IO at all, so
+//! that every rule can be unit-tested and reused by the storage, service and web layers alike.
+
+pub mod audit;
+pub mod locale;
+pub mod organisation;
+pub mod paging;
+pub mod roles;
+pub mod throttle;
+pub mod user;
+pub mod validation;
+
+pub use locale::Locale;
+pub use roles::{Permission, Role, Scope};
+pub use validation::{FieldError, FieldErrors};
