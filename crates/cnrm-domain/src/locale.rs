@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
     #[default]
@@ -44,7 +46,10 @@ mod tests {
 
     #[test]
     fn accept_language_picks_first_supported() {
-        assert_eq!(Locale::from_accept_language("en-GB,en;q=0.9,fr;q=0.8"), Locale::En);
+        assert_eq!(
+            Locale::from_accept_language("en-GB,en;q=0.9,fr;q=0.8"),
+            Locale::En
+        );
         assert_eq!(Locale::from_accept_language("de-DE,fr;q=0.5"), Locale::Fr);
         assert_eq!(Locale::from_accept_language("de-DE"), Locale::Fr);
         assert_eq!(Locale::from_accept_language(""), Locale::Fr);

@@ -37,10 +37,18 @@ impl PageRequest {
             .unwrap_or(sortable[0]);
         PageRequest {
             page: q.page.unwrap_or(1).max(1),
-            per_page: q.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE),
+            per_page: q
+                .per_page
+                .unwrap_or(DEFAULT_PER_PAGE)
+                .clamp(1, MAX_PER_PAGE),
             sort,
             descending: q.dir.as_deref() == Some("desc"),
-            search: q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.to_lowercase()),
+            search: q
+                .q
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_lowercase()),
         }
     }
 
@@ -70,9 +78,33 @@ mod tests {
 
     #[test]
     fn unknown_sort_keys_fall_back_and_sizes_are_bounded() {
-        let q = PageQuery { page: Some(0), per_page: Some(10_000), sort: Some("password_hash".into()), dir: Some("desc".into()), q: Some("  ".into()) };
+        let q = PageQuery {
+            page: Some(0),
+            per_page: Some(10_000),
+            sort: Some("password_hash".into()),
+            dir: Some("desc".into()),
+            q: Some("  ".into()),
+        };
         let r = PageRequest::from_query(&q, &["name", "created_at"]);
-        assert_eq!(r, PageRequest { page: 1, per_page: MAX_PER_PAGE, sort: "name", descending: true, search: None });
-        assert_eq!(Page::<()> { items: vec![], total: 201, page: 1, per_page: 25 }.pages(), 9);
+        assert_eq!(
+            r,
+            PageRequest {
+                page: 1,
+                per_page: MAX_PER_PAGE,
+                sort: "name",
+                descending: true,
+                search: None
+            }
+        );
+        assert_eq!(
+            Page::<()> {
+                items: vec![],
+                total: 201,
+                page: 1,
+                per_page: 25
+            }
+            .pages(),
+            9
+        );
     }
 }

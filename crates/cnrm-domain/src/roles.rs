@@ -75,7 +75,19 @@ impl Role {
 }
 
 /// How far a grant reaches, from the narrowest to the widest (the order is meaningful).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Records the user owns or is assigned to.
@@ -243,7 +255,10 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
             (P::ApiTokenManage, Own),
         ],
     ),
-    (Role::DonorObserver, &[(P::OrganisationRead, All), (P::AggregatesRead, All)]),
+    (
+        Role::DonorObserver,
+        &[(P::OrganisationRead, All), (P::AggregatesRead, All)],
+    ),
 ];
 
 /// The acting user, reduced to what permission checks need.
@@ -262,7 +277,13 @@ impl Principal {
     }
 
     /// Whether the principal may act on a record of `organisation_id`, owned by `owner_id`, in `team`.
-    pub fn may(&self, permission: Permission, organisation_id: Uuid, owner_id: Option<Uuid>, team: Option<&str>) -> bool {
+    pub fn may(
+        &self,
+        permission: Permission,
+        organisation_id: Uuid,
+        owner_id: Option<Uuid>,
+        team: Option<&str>,
+    ) -> bool {
         match self.role.scope_of(permission) {
             None => false,
             Some(Scope::All) => true,
@@ -292,13 +313,21 @@ mod tests {
     use super::*;
 
     fn principal(role: Role) -> Principal {
-        Principal { user_id: Uuid::from_u128(1), organisation_id: Uuid::from_u128(10), role, team: Some("kayes".into()) }
+        Principal {
+            user_id: Uuid::from_u128(1),
+            organisation_id: Uuid::from_u128(10),
+            role,
+            team: Some("kayes".into()),
+        }
     }
 
     #[test]
     fn every_role_has_a_row_and_codes_round_trip() {
         for role in Role::ALL {
-            assert!(GRANTS.iter().any(|(r, _)| *r == role), "{role:?} has no grants");
+            assert!(
+                GRANTS.iter().any(|(r, _)| *r == role),
+                "{role:?} has no grants"
+            );
             assert_eq!(Role::parse(role.code()), Some(role));
         }
     }
@@ -308,9 +337,18 @@ mod tests {
         let admin = principal(Role::OrgAdmin);
         assert!(admin.may(Permission::UserManage, Uuid::from_u128(10), None, None));
         assert!(!admin.may(Permission::UserManage, Uuid::from_u128(11), None, None));
-        assert_eq!(admin.organisation_filter(Permission::UserRead), Ok(Some(Uuid::from_u128(10))));
-        assert_eq!(principal(Role::PlatformAdmin).organisation_filter(Permission::UserRead), Ok(None));
-        assert_eq!(principal(Role::DonorObserver).organisation_filter(Permission::UserRead), Err(()));
+        assert_eq!(
+            admin.organisation_filter(Permission::UserRead),
+            Ok(Some(Uuid::from_u128(10)))
+        );
+        assert_eq!(
+            principal(Role::PlatformAdmin).organisation_filter(Permission::UserRead),
+            Ok(None)
+        );
+        assert_eq!(
+            principal(Role::DonorObserver).organisation_filter(Permission::UserRead),
+            Err(())
+        );
     }
 
     #[test]
@@ -318,9 +356,24 @@ mod tests {
         let worker = principal(Role::CaseWorker);
         let org = Uuid::from_u128(10);
         assert!(worker.may(Permission::CaseRead, org, Some(Uuid::from_u128(1)), None));
-        assert!(worker.may(Permission::CaseRead, org, Some(Uuid::from_u128(2)), Some("kayes")));
-        assert!(!worker.may(Permission::CaseRead, org, Some(Uuid::from_u128(2)), Some("gao")));
-        assert!(!worker.may(Permission::CaseRead, Uuid::from_u128(11), Some(Uuid::from_u128(1)), Some("kayes")));
+        assert!(worker.may(
+            Permission::CaseRead,
+            org,
+            Some(Uuid::from_u128(2)),
+            Some("kayes")
+        ));
+        assert!(!worker.may(
+            Permission::CaseRead,
+            org,
+            Some(Uuid::from_u128(2)),
+            Some("gao")
+        ));
+        assert!(!worker.may(
+            Permission::CaseRead,
+            Uuid::from_u128(11),
+            Some(Uuid::from_u128(1)),
+            Some("kayes")
+        ));
     }
 
     #[test]
@@ -334,8 +387,13 @@ mod tests {
 
     #[test]
     fn nobody_assigns_a_role_wider_than_their_own_mandate() {
-        assert!(Role::assignable_by(Role::OrgAdmin).iter().all(|r| *r != Role::PlatformAdmin));
+        assert!(Role::assignable_by(Role::OrgAdmin)
+            .iter()
+            .all(|r| *r != Role::PlatformAdmin));
         assert!(Role::assignable_by(Role::CaseManager).is_empty());
-        assert_eq!(Role::assignable_by(Role::PlatformAdmin).len(), Role::ALL.len());
+        assert_eq!(
+            Role::assignable_by(Role::PlatformAdmin).len(),
+            Role::ALL.len()
+        );
     }
 }

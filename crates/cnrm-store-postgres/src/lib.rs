@@ -1,1 +1,39 @@
+//! The PostgreSQL backend, for production.
+//!
+//! A `schema` can be given so that several isolated instances (tests, staging) share one database.
 
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+type Db = sqlx::Postgres;
+const BACKEND: cnrm_store::Backend = cnrm_store::Backend::Postgres;
+
+include!("../../cnrm-store/shared/queries.rs");
+
+impl Store {
+    /// Connects to a `postgres://` URL; with `schema`, every connection works inside that schema.
+    pub async fn connect(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
+        let mut options =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::Backend(e.to_string()))?;
+        if let Some(schema) = schema {
+            options = options.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
+        Ok(Store { pool })
+    }
+}
+
+/// Runs one statement outside the `Database` trait: schema management for tests and tooling.
+pub async fn execute(store: &Store, sql: &str) -> Result<(), StoreError> {
+    sqlx::raw_sql(sql)
+        .execute(&store.pool)
+        .await
+        .map(|_| ())
+        .map_err(store_error)
+}

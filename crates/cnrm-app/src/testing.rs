@@ -1,0 +1,139 @@
+//! Isolated databases for tests, on both backends.
+//!
+//! SQLite tests get a file in a temporary directory; PostgreSQL tests get a schema of their own in
+//! the database named by `CNRM_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`),
+//! dropped when the test ends. Tests therefore run in parallel without seeing each other's data.
+
+use std::sync::Arc;
+
+use crate::App;
+
+pub const DEFAULT_TEST_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres,
+}
+
+/// A migrated, prepared (reference data, code of conduct) database that disappears with the value.
+pub struct TestDb {
+    pub app: App,
+    raw: RawStore,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<(String, String)>,
+}
+
+pub fn postgres_test_url() -> String {
+    std::env::var("CNRM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| DEFAULT_TEST_POSTGRES_URL.to_string())
+}
+
+impl TestDb {
+    pub async fn new(backend: TestBackend) -> TestDb {
+        let (raw, dir, schema) = match backend {
+            TestBackend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let path = dir.path().join("test.sqlite3");
+                let store = cnrm_store_sqlite::Store::connect(path.to_str().unwrap())
+                    .await
+                    .expect("open SQLite");
+                (RawStore::Sqlite(store), Some(dir), None)
+            }
+            TestBackend::Postgres => {
+                let url = postgres_test_url();
+                let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+                let admin = cnrm_store_postgres::Store::connect(&url, None).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL tests need a server at {url} (set CNRM_TEST_POSTGRES_URL): {e}")
+                });
+                sqlx_exec(&admin, &format!("CREATE SCHEMA {schema}")).await;
+                admin.pool.close().await;
+                let store = cnrm_store_postgres::Store::connect(&url, Some(&schema))
+                    .await
+                    .expect("connect to schema");
+                (RawStore::Postgres(store), None, Some((url, schema)))
+            }
+        };
+        let db: Arc<dyn cnrm_store::Database> = match &raw {
+            RawStore::Sqlite(s) => Arc::new(s.clone()),
+            RawStore::Postgres(s) => Arc::new(s.clone()),
+        };
+        db.migrate().await.expect("migrations apply");
+        let app = App::new(db);
+        crate::bootstrap::prepare(&app)
+            .await
+            .expect("reference data loads");
+        TestDb {
+            app,
+            raw,
+            _dir: dir,
+            schema,
+        }
+    }
+}
+
+enum RawStore {
+    Sqlite(cnrm_store_sqlite::Store),
+    Postgres(cnrm_store_postgres::Store),
+}
+
+/// Runs SQL behind the services' back: for tests that play an attacker with database access.
+pub async fn execute(db: &TestDb, sql: &str) -> Result<(), cnrm_store::StoreError> {
+    match &db.raw {
+        RawStore::Sqlite(s) => cnrm_store_sqlite::execute(s, sql).await,
+        RawStore::Postgres(s) => cnrm_store_postgres::execute(s, sql).await,
+    }
+}
+
+async fn sqlx_exec(store: &cnrm_store_postgres::Store, sql: &str) {
+    cnrm_store_postgres::execute(store, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((url, schema)) = self.schema.take() {
+            // Drop runs inside the test's runtime, which cannot block: clean up from a thread.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    if let Ok(admin) = cnrm_store_postgres::Store::connect(&url, None).await {
+                        let _ = cnrm_store_postgres::execute(
+                            &admin,
+                            &format!("DROP SCHEMA {schema} CASCADE"),
+                        )
+                        .await;
+                        admin.pool.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Defines each test twice, once per backend: `mod NAME { fn sqlite(); fn postgres(); }`.
+#[macro_export]
+macro_rules! test_both_backends {
+    ($(async fn $name:ident($db:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                async fn run($db: $crate::testing::TestDb) $body
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run($crate::testing::TestDb::new($crate::testing::TestBackend::Sqlite).await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    run($crate::testing::TestDb::new($crate::testing::TestBackend::Postgres).await).await
+                }
+            }
+        )*
+    };
+}
