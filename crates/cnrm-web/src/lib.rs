@@ -1,1 +1,135 @@
+//! cnrm's web layer: server-rendered pages and the `/api/v1` JSON API.
+//!
+//! Handlers stay thin: they parse input, call a service of `cnrm-app`, and render. Pages and the
+//! API share the services, so the permission checks, validation and audit are the same for both.
 
+pub mod api;
+pub mod assets;
+pub mod context;
+pub mod error;
+pub mod forms;
+pub mod i18n;
+pub mod pages;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use cnrm_app::App;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::{Arc, OnceLock};
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub settings: Arc<WebSettings>,
+}
+
+/// Settings of the web layer, from the command line or the environment.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// Mark cookies `Secure`: set when the platform is served over HTTPS (directly or via a proxy).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_forwarded_for: bool,
+}
+
+/// The process-wide Prometheus recorder (installing twice is an error, so tests share one).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (several routers in one test process).
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+pub fn router(state: AppState) -> Router {
+    metrics_handle();
+    let pages = Router::new()
+        .route("/", get(pages::home::home))
+        .route(
+            "/login",
+            get(pages::session::login_form).post(pages::session::login),
+        )
+        .route("/logout", post(pages::session::logout))
+        .route("/locale", post(pages::session::switch_locale))
+        .route(
+            "/code-of-conduct",
+            get(pages::conduct::show).post(pages::conduct::accept),
+        )
+        .route(
+            "/admin/code-of-conduct",
+            get(pages::conduct::edit_form).post(pages::conduct::publish),
+        )
+        .route("/account", get(pages::account::show))
+        .route(
+            "/account/password",
+            get(pages::account::password_form).post(pages::account::change_password),
+        )
+        .route("/account/tokens", post(pages::account::create_token))
+        .route(
+            "/account/tokens/{id}/revoke",
+            post(pages::account::revoke_token),
+        )
+        .route(
+            "/organisations",
+            get(pages::organisations::list).post(pages::organisations::create),
+        )
+        .route("/organisations/new", get(pages::organisations::new_form))
+        .route(
+            "/organisations/{id}",
+            get(pages::organisations::show).post(pages::organisations::update),
+        )
+        .route(
+            "/organisations/{id}/edit",
+            get(pages::organisations::edit_form),
+        )
+        .route("/users", get(pages::users::list).post(pages::users::create))
+        .route("/users/new", get(pages::users::new_form))
+        .route(
+            "/users/{id}",
+            get(pages::users::show).post(pages::users::update),
+        )
+        .route(
+            "/users/{id}/reset-password",
+            post(pages::users::reset_password),
+        )
+        .route("/audit", get(pages::audit::list))
+        .route("/roles", get(pages::roles::table))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::resolve_context,
+        ));
+    let api = api::router().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        api::log_api_denials,
+    ));
+    Router::new()
+        .merge(pages)
+        .route("/assets/{file}", get(assets::serve))
+        .route("/healthz", get(pages::ops::healthz))
+        .route("/metrics", get(pages::ops::metrics))
+        .nest("/api/v1", api)
+        .fallback(pages::ops::not_found)
+        .layer(axum::middleware::from_fn(pages::ops::record_metrics))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
