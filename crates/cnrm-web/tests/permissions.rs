@@ -1,0 +1,294 @@
+//! The permission matrix: every role × every route and API endpoint → allowed or denied,
+//! on both backends. Denials must be 403 (404 where existence itself is sensitive) and audited.
+
+mod support;
+
+use axum::http::StatusCode;
+use cnrm_app::test_both_backends;
+use support::Platform;
+
+const ROLES: [&str; 8] = [
+    "admin",
+    "secretariat",
+    "oim.admin",
+    "oim.gestion",
+    "oim.agent",
+    "oim.suivi",
+    "anpe.focal",
+    "ue.observateur",
+];
+
+/// Expected status for each role, in the order of [`ROLES`].
+type Row = (&'static str, &'static str, [u16; 8]);
+
+const OK: u16 = 200;
+const NO: u16 = 403;
+
+/// Pages, with `{oim}`, `{anpe}`, `{target}` (an OIM case worker) and `{anpe_user}` filled in.
+const PAGES: &[Row] = &[
+    ("GET", "/", [OK; 8]),
+    ("GET", "/account", [OK; 8]),
+    ("GET", "/organisations", [OK; 8]),
+    ("GET", "/organisations?q=oim&sort=acronym&dir=desc", [OK; 8]),
+    ("GET", "/organisations/{oim}", [OK; 8]),
+    (
+        "GET",
+        "/organisations/new",
+        [OK, OK, NO, NO, NO, NO, NO, NO],
+    ),
+    (
+        "GET",
+        "/organisations/{oim}/edit",
+        [OK, OK, OK, NO, NO, NO, NO, NO],
+    ),
+    (
+        "GET",
+        "/organisations/{anpe}/edit",
+        [OK, OK, NO, NO, NO, NO, NO, NO],
+    ),
+    ("GET", "/users", [OK, NO, OK, NO, NO, NO, NO, NO]),
+    ("GET", "/users/new", [OK, NO, OK, NO, NO, NO, NO, NO]),
+    ("GET", "/users/{target}", [OK, NO, OK, NO, NO, NO, NO, NO]),
+    (
+        "GET",
+        "/users/{anpe_user}",
+        [OK, NO, 404, NO, NO, NO, NO, NO],
+    ),
+    ("GET", "/audit", [OK, NO, OK, NO, NO, NO, NO, NO]),
+    ("GET", "/roles", [OK, NO, OK, NO, NO, NO, NO, NO]),
+    (
+        "GET",
+        "/admin/code-of-conduct",
+        [OK, NO, NO, NO, NO, NO, NO, NO],
+    ),
+    ("GET", "/code-of-conduct", [OK; 8]),
+    ("GET", "/account/password", [OK; 8]),
+    (
+        "POST",
+        "/users/{target}/reset-password",
+        [OK, NO, OK, NO, NO, NO, NO, NO],
+    ),
+    (
+        "POST",
+        "/users/{anpe_user}/reset-password",
+        [OK, NO, 404, NO, NO, NO, NO, NO],
+    ),
+    (
+        "POST",
+        "/organisations/{anpe}",
+        [303, 303, NO, NO, NO, NO, NO, NO],
+    ),
+    ("POST", "/organisations", [303, 303, NO, NO, NO, NO, NO, NO]),
+];
+
+const API: &[Row] = &[
+    ("GET", "/api/v1/me", [OK; 8]),
+    ("GET", "/api/v1/organisations", [OK; 8]),
+    ("GET", "/api/v1/organisations/{oim}", [OK; 8]),
+    ("GET", "/api/v1/admin-units", [OK; 8]),
+    ("GET", "/api/v1/roles", [OK; 8]),
+    (
+        "POST",
+        "/api/v1/organisations",
+        [201, 201, NO, NO, NO, NO, NO, NO],
+    ),
+    (
+        "PUT",
+        "/api/v1/organisations/{oim}",
+        [OK, OK, OK, NO, NO, NO, NO, NO],
+    ),
+    (
+        "PUT",
+        "/api/v1/organisations/{anpe}",
+        [OK, OK, NO, NO, NO, NO, NO, NO],
+    ),
+    ("GET", "/api/v1/users", [OK, NO, OK, NO, NO, NO, NO, NO]),
+    (
+        "GET",
+        "/api/v1/users/{target}",
+        [OK, NO, OK, NO, NO, NO, NO, NO],
+    ),
+    (
+        "GET",
+        "/api/v1/users/{anpe_user}",
+        [OK, NO, 404, NO, NO, NO, NO, NO],
+    ),
+    (
+        "PUT",
+        "/api/v1/users/{target}",
+        [OK, NO, OK, NO, NO, NO, NO, NO],
+    ),
+    ("POST", "/api/v1/users", [201, NO, 201, NO, NO, NO, NO, NO]),
+    ("GET", "/api/v1/audit", [OK, NO, OK, NO, NO, NO, NO, NO]),
+];
+
+async fn fill(p: &Platform, path: &str) -> String {
+    path.replace("{oim}", &p.org_id("OIM").await.to_string())
+        .replace("{anpe}", &p.org_id("ANPE").await.to_string())
+        .replace("{target}", &p.user_id("target.worker").await.to_string())
+        .replace("{anpe_user}", &p.user_id("anpe.target").await.to_string())
+}
+
+/// Accounts that the matrix resets and edits, so that the role accounts stay usable.
+async fn add_targets(p: &Platform) {
+    for (username, org) in [("target.worker", "OIM"), ("anpe.target", "ANPE")] {
+        let input = cnrm_domain::user::UserInput {
+            username: username.into(),
+            display_name: "Target Worker".into(),
+            organisation_id: p.org_id(org).await.to_string(),
+            role: "case_worker".into(),
+            team: "Kayes".into(),
+            ..Default::default()
+        };
+        cnrm_app::users::create(&p.db.app, &cnrm_app::Actor::console(), &input)
+            .await
+            .unwrap();
+    }
+}
+
+fn organisation_form(role: &str, index: usize) -> Vec<(String, String)> {
+    vec![
+        (
+            "name".into(),
+            format!("Organisation créée par {role} {index}"),
+        ),
+        ("type".into(), "national_ngo".into()),
+        ("regions".into(), "ML01".into()),
+        ("regions".into(), "ML0103".into()),
+        ("active".into(), "true".into()),
+    ]
+}
+
+async fn run_matrix(p: Platform) {
+    add_targets(&p).await;
+    let mut failures = Vec::new();
+    let mut denials = 0;
+    for (i, role) in ROLES.iter().enumerate() {
+        let mut client = p.logged_in(role).await;
+        for (method, path, expected) in PAGES {
+            let url = fill(&p, path).await;
+            let reply = match *method {
+                "GET" => client.get(&url).await,
+                _ => {
+                    let fields = if url == "/organisations" || url.starts_with("/organisations/") {
+                        let mut f = organisation_form(role, i);
+                        if url != "/organisations" {
+                            f[0].1 = "Agence nationale pour l'emploi".into();
+                            f.push(("acronym".into(), "ANPE".into()));
+                            f[1].1 = "government".into();
+                        }
+                        f
+                    } else {
+                        Vec::new()
+                    };
+                    let fields: Vec<(&str, &str)> = fields
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    client.get("/account").await;
+                    client.post(&url, &fields).await
+                }
+            };
+            if reply.status.as_u16() != expected[i] {
+                failures.push(format!(
+                    "{role} {method} {path}: expected {}, got {} {}",
+                    expected[i],
+                    reply.status,
+                    reply.location().unwrap_or("")
+                ));
+            }
+            if reply.status == StatusCode::FORBIDDEN {
+                denials += 1;
+            }
+        }
+        let token = p.token(role).await;
+        for (method, path, expected) in API {
+            let Some(token) = token.as_deref() else {
+                continue;
+            };
+            let url = fill(&p, path).await;
+            let body = match (*method, path.contains("users")) {
+                ("GET", _) => None,
+                (_, true) if *method == "POST" => Some(serde_json::json!({
+                    "username": format!("api.{}", role.replace('.', "-")), "display_name": "Api User",
+                    "organisation_id": p.org_id("OIM").await, "role": "case_worker"
+                })),
+                (_, true) => Some(
+                    serde_json::json!({ "display_name": format!("Renamed by {role}"), "role": "case_worker", "team": "Kayes" }),
+                ),
+                (_, false) => {
+                    let (name, acronym, kind) = if *method == "POST" {
+                        (format!("API org by {role}"), String::new(), "national_ngo")
+                    } else if path.contains("{anpe}") {
+                        (
+                            "Agence nationale pour l'emploi".to_string(),
+                            "ANPE".to_string(),
+                            "government",
+                        )
+                    } else {
+                        (
+                            "Organisation internationale pour les migrations".to_string(),
+                            "OIM".to_string(),
+                            "un_agency",
+                        )
+                    };
+                    Some(
+                        serde_json::json!({ "name": name, "acronym": acronym, "type": kind, "regions": ["ML01"], "active": true }),
+                    )
+                }
+            };
+            let reply = p.api(method, &url, Some(token), body).await;
+            if reply.status.as_u16() != expected[i] {
+                failures.push(format!(
+                    "{role} API {method} {path}: expected {}, got {} {}",
+                    expected[i], reply.status, reply.body
+                ));
+            }
+            if reply.status == StatusCode::FORBIDDEN {
+                denials += 1;
+                assert_eq!(reply.headers["content-type"], "application/problem+json");
+                assert_eq!(reply.json()["code"], "forbidden");
+            }
+        }
+        if token.is_none() {
+            assert_eq!(*role, "ue.observateur", "only donors have no API access");
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "permission matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+    let audited = p
+        .audit_actions()
+        .await
+        .iter()
+        .filter(|(a, _)| a == "access.denied")
+        .count();
+    assert_eq!(audited, denials, "every denial is in the audit trail");
+}
+
+test_both_backends! {
+    async fn permission_matrix(db) {
+        run_matrix(Platform::on(db).await).await;
+    }
+
+    async fn anonymous_visitors_see_only_the_login_page(db) {
+        let p = Platform::on(db).await;
+        let mut client = p.client();
+        for path in ["/", "/organisations", "/users", "/audit", "/account", "/roles"] {
+            let reply = client.get(path).await;
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}");
+            assert!(reply.location().unwrap().starts_with("/login?next="), "{path}");
+        }
+        for path in ["/api/v1/me", "/api/v1/organisations", "/api/v1/users", "/api/v1/audit"] {
+            let reply = p.api("GET", path, None, None).await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
+            assert_eq!(reply.json()["code"], "unauthenticated");
+        }
+        assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
+        let spec = p.api("GET", "/api/v1/openapi.json", None, None).await;
+        assert_eq!(spec.status, StatusCode::OK);
+        assert!(spec.json()["openapi"].as_str().unwrap().starts_with("3.1"));
+    }
+}

@@ -1,0 +1,291 @@
+//! A test client for the router: keeps cookies like a browser, fills in CSRF tokens like the
+//! pages' forms do, and speaks to the API with bearer tokens.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use cnrm_app::testing::{TestBackend, TestDb};
+use cnrm_app::{auth, conduct, Actor};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub const DEMO_PASSWORD: &str = "Demo-CNRM-2024";
+
+pub struct Platform {
+    pub db: TestDb,
+    pub router: Router,
+}
+
+impl Platform {
+    /// A migrated platform with the demo organisations and one account per role.
+    pub async fn new(backend: TestBackend) -> Platform {
+        Platform::on(TestDb::new(backend).await).await
+    }
+
+    pub async fn on(db: TestDb) -> Platform {
+        cnrm_app::demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden())
+            .await
+            .expect("demo data");
+        let state = cnrm_web::AppState {
+            app: db.app.clone(),
+            settings: Arc::new(cnrm_web::WebSettings::default()),
+        };
+        Platform {
+            router: cnrm_web::router(state),
+            db,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            csrf: None,
+        }
+    }
+
+    /// A logged-in client whose user has accepted the code of conduct.
+    pub async fn logged_in(&self, username: &str) -> Client {
+        self.accept_conduct(username).await;
+        let mut client = self.client();
+        let response = client.login(username, DEMO_PASSWORD).await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "login of {username}: {}",
+            response.body
+        );
+        client
+    }
+
+    pub async fn accept_conduct(&self, username: &str) {
+        let user = self
+            .db
+            .app
+            .db
+            .user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap();
+        let current = conduct::current(&self.db.app).await.unwrap().unwrap();
+        if user.conduct_version_accepted != Some(current.version) {
+            let actor = Actor {
+                user,
+                ip: None,
+                via: cnrm_app::actor::Via::Web,
+            };
+            conduct::accept(&self.db.app, &actor, current.version)
+                .await
+                .unwrap();
+        }
+    }
+
+    pub async fn user_id(&self, username: &str) -> uuid::Uuid {
+        self.db
+            .app
+            .db
+            .user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+
+    pub async fn org_id(&self, acronym: &str) -> uuid::Uuid {
+        self.db
+            .app
+            .db
+            .organisation_names()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.acronym == acronym)
+            .unwrap()
+            .id
+    }
+
+    /// An API token for the user, or `None` when their role may not have one.
+    pub async fn token(&self, username: &str) -> Option<String> {
+        let user = self
+            .db
+            .app
+            .db
+            .user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap();
+        let actor = Actor {
+            user,
+            ip: None,
+            via: cnrm_app::actor::Via::Api,
+        };
+        auth::create_api_token(&self.db.app, &actor, "tests", 30)
+            .await
+            .ok()
+            .map(|(_, secret)| secret)
+    }
+
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(json) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string()))
+                .unwrap(),
+            None => request.body(Body::empty()).unwrap(),
+        };
+        Reply::from(self.router.clone().oneshot(request).await.unwrap()).await
+    }
+
+    pub async fn audit_actions(&self) -> Vec<(String, String)> {
+        let page = cnrm_domain::paging::PageRequest {
+            page: 1,
+            per_page: 200,
+            sort: "seq",
+            descending: false,
+            search: None,
+        };
+        let mut all = Vec::new();
+        let mut request = page;
+        loop {
+            let result = self
+                .db
+                .app
+                .db
+                .audit_entries(&Default::default(), &request)
+                .await
+                .unwrap();
+            let done = result.items.len() < request.per_page as usize;
+            all.extend(
+                result
+                    .items
+                    .into_iter()
+                    .map(|e| (e.action, e.actor_username)),
+            );
+            if done {
+                break;
+            }
+            request.page += 1;
+        }
+        all
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    async fn from(response: axum::response::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 * 1024 * 1024)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+pub struct Client {
+    router: Router,
+    pub cookies: HashMap<String, String>,
+    csrf: Option<String>,
+}
+
+fn csrf_in(html: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    Some(html[start..].split('"').next()?.to_string())
+}
+
+impl Client {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Reply {
+        let reply = Reply::from(self.router.clone().oneshot(request).await.unwrap()).await;
+        for value in reply.headers.get_all(header::SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        if let Some(token) = csrf_in(&reply.body) {
+            self.csrf = Some(token);
+        }
+        reply
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let request = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Posts a form with the CSRF token of the last page seen (as a browser would).
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        if self.csrf.is_none() {
+            self.get("/").await;
+        }
+        let token = self.csrf.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let request = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    pub async fn login(&mut self, username: &str, password: &str) -> Reply {
+        self.get("/login").await;
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
+    }
+}
