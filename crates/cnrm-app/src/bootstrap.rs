@@ -17,7 +17,8 @@ pub struct FirstAdministrator {
     pub password: String,
 }
 
-/// Loads embedded reference data and the default code of conduct when missing.
+/// Loads embedded reference data, the default code of conduct and the operator organisation
+/// when missing.
 pub async fn prepare(app: &App) -> Result<(), AppError> {
     reference::load_admin_units(
         app,
@@ -27,7 +28,8 @@ pub async fn prepare(app: &App) -> Result<(), AppError> {
     )
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    crate::conduct::ensure_default(app).await
+    crate::conduct::ensure_default(app).await?;
+    operator_organisation(app).await.map(|_| ())
 }
 
 /// The organisation that runs the platform; the first administrator belongs to it.

@@ -19,6 +19,8 @@ pub enum TestBackend {
 /// A migrated, prepared (reference data, code of conduct) database that disappears with the value.
 pub struct TestDb {
     pub app: App,
+    /// A URL that reaches this same database, for the `cnrm` command line.
+    pub url: String,
     raw: RawStore,
     _dir: Option<tempfile::TempDir>,
     schema: Option<(String, String)>,
@@ -31,14 +33,15 @@ pub fn postgres_test_url() -> String {
 
 impl TestDb {
     pub async fn new(backend: TestBackend) -> TestDb {
-        let (raw, dir, schema) = match backend {
+        let (raw, dir, schema, url) = match backend {
             TestBackend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
                 let path = dir.path().join("test.sqlite3");
                 let store = cnrm_store_sqlite::Store::connect(path.to_str().unwrap())
                     .await
                     .expect("open SQLite");
-                (RawStore::Sqlite(store), Some(dir), None)
+                let url = format!("sqlite:{}", path.display());
+                (RawStore::Sqlite(store), Some(dir), None, url)
             }
             TestBackend::Postgres => {
                 let url = postgres_test_url();
@@ -51,7 +54,13 @@ impl TestDb {
                 let store = cnrm_store_postgres::Store::connect(&url, Some(&schema))
                     .await
                     .expect("connect to schema");
-                (RawStore::Postgres(store), None, Some((url, schema)))
+                let cli_url = format!("{url}?options[search_path]={schema}");
+                (
+                    RawStore::Postgres(store),
+                    None,
+                    Some((url, schema)),
+                    cli_url,
+                )
             }
         };
         let db: Arc<dyn cnrm_store::Database> = match &raw {
@@ -65,6 +74,7 @@ impl TestDb {
             .expect("reference data loads");
         TestDb {
             app,
+            url,
             raw,
             _dir: dir,
             schema,

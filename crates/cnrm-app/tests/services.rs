@@ -167,11 +167,12 @@ test_both_backends! {
         let sql_update = "UPDATE audit_log SET actor_username = 'mallory' WHERE seq = 3";
         assert!(raw(&db, sql_update).await.is_err());
         // ...so a tamperer with direct access removes the guard first; verification still names the entry.
+        let original = db.app.db.audit_chain(2, 1).await.unwrap()[0].actor_username.clone();
         drop_guards(&db).await;
         raw(&db, sql_update).await.unwrap();
         let error = audit::verify(db.app.db.as_ref(), |_, _| {}).await.unwrap_err().to_string();
         assert!(error.contains("entry 3 "), "{error}");
-        raw(&db, "UPDATE audit_log SET actor_username = 'console' WHERE seq = 3").await.unwrap();
+        raw(&db, &format!("UPDATE audit_log SET actor_username = '{original}' WHERE seq = 3")).await.unwrap();
         audit::verify(db.app.db.as_ref(), |_, _| {}).await.unwrap();
         raw(&db, "DELETE FROM audit_log WHERE seq = 2").await.unwrap();
         let error = audit::verify(db.app.db.as_ref(), |_, _| {}).await.unwrap_err().to_string();
