@@ -261,6 +261,10 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
     ),
 ];
 
+/// The permission is not held at any scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotGranted;
+
 /// The acting user, reduced to what permission checks need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -298,10 +302,9 @@ impl Principal {
     }
 
     /// The organisation a list must be restricted to, or `None` when the grant covers all of them.
-    /// `Err(())` when the permission is not held.
-    pub fn organisation_filter(&self, permission: Permission) -> Result<Option<Uuid>, ()> {
+    pub fn organisation_filter(&self, permission: Permission) -> Result<Option<Uuid>, NotGranted> {
         match self.role.scope_of(permission) {
-            None => Err(()),
+            None => Err(NotGranted),
             Some(Scope::All) => Ok(None),
             Some(_) => Ok(Some(self.organisation_id)),
         }
@@ -347,7 +350,7 @@ mod tests {
         );
         assert_eq!(
             principal(Role::DonorObserver).organisation_filter(Permission::UserRead),
-            Err(())
+            Err(NotGranted)
         );
     }
 

@@ -59,7 +59,7 @@ pub fn check_password(password: &str, username: &str) -> Result<(), &'static str
     } else if !username.is_empty() && lower.contains(&username.to_lowercase()) {
         Err("error-password-contains-username")
     } else if COMMON_PASSWORDS.contains(&lower.as_str())
-        || password.chars().all(|c| Some(c) == password.chars().next())
+        || password.chars().all(|c| password.starts_with(c))
     {
         Err("error-password-too-common")
     } else {

@@ -42,7 +42,7 @@ fn placeholders(from: usize, count: usize) -> String {
 }
 
 fn like_pattern(search: &Option<String>) -> Option<String> {
-    search.as_ref().map(|s| format!("%{}%", s.replace('\\', "").replace('%', "").replace('_', "")))
+    search.as_ref().map(|s| format!("%{}%", s.replace(['\\', '%', '_'], "")))
 }
 
 /// Lower-cased text that list filters match against, the same on both engines.
