@@ -299,7 +299,7 @@ pub async fn change_password(
         Some(user.id.to_string()),
         json!({}),
     );
-    app.db.update_user(&user, true, &event).await?;
+    app.db.save_user(&user, true, &event).await?;
     Ok(())
 }
 

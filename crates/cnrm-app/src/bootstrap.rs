@@ -71,7 +71,7 @@ pub async fn operator_organisation(app: &App) -> Result<Organisation, AppError> 
         Some(id.to_string()),
         json!({ "name": org.name }),
     );
-    app.db.insert_organisation(&org, &event).await?;
+    app.db.save_organisation(&org, &event).await?;
     Ok(org)
 }
 

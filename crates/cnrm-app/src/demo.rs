@@ -3,12 +3,11 @@
 //! The organisations are the real public actors of the field; the people are invented. The same
 //! seed always gives the same data, passwords included, so a demo can be rehearsed.
 
+use cnrm_domain::organisation::OrganisationInput;
 use cnrm_domain::organisation::OrganisationType as T;
 use cnrm_domain::user::{UserDraft, Username};
 use cnrm_domain::{Locale, Role};
-use cnrm_store::{new_id_and_time, Organisation};
 use indicatif::ProgressBar;
-use serde_json::json;
 
 use crate::{Actor, App, AppError};
 
@@ -158,28 +157,17 @@ pub async fn load(
         let id = match existing.iter().find(|o| o.name == *name) {
             Some(o) => o.id,
             None => {
-                let (id, now) = new_id_and_time();
-                let org = Organisation {
-                    id,
+                let input = OrganisationInput {
                     name: name.to_string(),
                     acronym: acronym.to_string(),
-                    kind: *kind,
+                    kind: kind.code().into(),
                     regions: regions.iter().map(|r| r.to_string()).collect(),
-                    contact_name: String::new(),
-                    contact_email: String::new(),
-                    contact_phone: String::new(),
                     active: true,
-                    created_at: now,
-                    updated_at: now,
+                    ..Default::default()
                 };
-                let event = console.event(
-                    "organisation.create",
-                    "organisation",
-                    Some(id.to_string()),
-                    json!({ "name": name, "demo": true }),
-                );
-                app.db.insert_organisation(&org, &event).await?;
-                id
+                crate::organisations::create(app, &console, &input)
+                    .await?
+                    .id
             }
         };
         by_acronym.push((acronym.to_string(), id));

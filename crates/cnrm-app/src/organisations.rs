@@ -1,7 +1,7 @@
 //! Organisations: the directory of actors and its changes.
 
 use cnrm_domain::audit::field_changes;
-use cnrm_domain::organisation::OrganisationInput;
+use cnrm_domain::organisation::{OrganisationDraft, OrganisationInput};
 use cnrm_domain::paging::{Page, PageRequest};
 use cnrm_domain::{Permission, Scope};
 use cnrm_store::{new_id_and_time, Organisation, StoreError};
@@ -32,6 +32,14 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<Organisation, App
         .require_for(Permission::OrganisationRead, org.id)
         .map_err(|_| AppError::NotFound)?;
     Ok(org)
+}
+
+/// Validates input against the current admin units.
+async fn parse(app: &App, input: &OrganisationInput) -> Result<OrganisationDraft, AppError> {
+    let units = known_units(app).await?;
+    input
+        .parse(|code| units.contains(code))
+        .map_err(AppError::Invalid)
 }
 
 async fn known_units(app: &App) -> Result<HashSet<String>, AppError> {
@@ -80,24 +88,9 @@ pub async fn create(
     {
         return Err(AppError::Forbidden);
     }
-    let units = known_units(app).await?;
-    let draft = input
-        .parse(|code| units.contains(code))
-        .map_err(AppError::Invalid)?;
+    let draft = parse(app, input).await?;
     let (id, now) = new_id_and_time();
-    let org = Organisation {
-        id,
-        name: draft.name,
-        acronym: draft.acronym,
-        kind: draft.kind,
-        regions: draft.regions,
-        contact_name: draft.contact_name,
-        contact_email: draft.contact_email,
-        contact_phone: draft.contact_phone,
-        active: draft.active,
-        created_at: now,
-        updated_at: now,
-    };
+    let org = Organisation::from_draft(id, draft, now, now);
     let event = actor.event(
         "organisation.create",
         "organisation",
@@ -105,7 +98,7 @@ pub async fn create(
         field_changes(&json!({}), &audited_fields(&org)),
     );
     app.db
-        .insert_organisation(&org, &event)
+        .save_organisation(&org, &event)
         .await
         .map_err(name_taken)?;
     Ok(org)
@@ -120,32 +113,17 @@ pub async fn update(
 ) -> Result<Organisation, AppError> {
     let before = get(app, actor, id).await?;
     actor.require_for(Permission::OrganisationManage, before.id)?;
-    let units = known_units(app).await?;
-    let draft = input
-        .parse(|code| units.contains(code))
-        .map_err(AppError::Invalid)?;
+    let draft = parse(app, input).await?;
     let may_toggle = actor
         .principal()
         .role
         .scope_of(Permission::OrganisationManage)
         == Some(Scope::All);
     let (_, now) = new_id_and_time();
-    let after = Organisation {
-        name: draft.name,
-        acronym: draft.acronym,
-        kind: draft.kind,
-        regions: draft.regions,
-        contact_name: draft.contact_name,
-        contact_email: draft.contact_email,
-        contact_phone: draft.contact_phone,
-        active: if may_toggle {
-            draft.active
-        } else {
-            before.active
-        },
-        updated_at: now,
-        ..before.clone()
-    };
+    let mut after = Organisation::from_draft(before.id, draft, before.created_at, now);
+    if !may_toggle {
+        after.active = before.active;
+    }
     let changes = field_changes(&audited_fields(&before), &audited_fields(&after));
     if changes.as_object().is_some_and(|c| c.is_empty()) {
         return Ok(before);
@@ -157,7 +135,7 @@ pub async fn update(
         changes,
     );
     app.db
-        .update_organisation(&after, &event)
+        .save_organisation(&after, &event)
         .await
         .map_err(name_taken)?;
     Ok(after)

@@ -125,7 +125,7 @@ pub async fn create_with_password(
         field_changes(&json!({}), &audited_fields(&user)),
     );
     app.db
-        .insert_user(&user, &event)
+        .save_user(&user, false, &event)
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => AppError::invalid("username", "error-username-taken"),
@@ -213,7 +213,7 @@ pub async fn update(
     };
     let end_sessions = after.disabled || after.role != before.role;
     app.db
-        .update_user(
+        .save_user(
             &after,
             end_sessions,
             &actor.event(action, "user", Some(id.to_string()), changes),
@@ -232,7 +232,7 @@ pub async fn set_locale(app: &App, actor: &Actor, locale: Locale) -> Result<(), 
     let changes =
         json!({ "locale": { "before": actor.user.locale.code(), "after": locale.code() } });
     app.db
-        .update_user(
+        .save_user(
             &user,
             false,
             &actor.event("user.locale", "user", Some(user.id.to_string()), changes),
@@ -268,7 +268,7 @@ pub async fn reset_password(app: &App, actor: &Actor, id: Uuid) -> Result<String
         Some(id.to_string()),
         json!({}),
     );
-    app.db.update_user(&user, true, &event).await?;
+    app.db.save_user(&user, true, &event).await?;
     Ok(password)
 }
 

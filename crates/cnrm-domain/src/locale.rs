@@ -30,13 +30,16 @@ impl Locale {
         }
     }
 
-    /// Picks the first supported language of an HTTP `Accept-Language` header, French otherwise.
-    pub fn from_accept_language(header: &str) -> Locale {
+    /// The first supported language of an HTTP `Accept-Language` header, if any.
+    pub fn first_accepted(header: &str) -> Option<Locale> {
         header
             .split(',')
-            .filter_map(|part| Locale::parse(part.split(';').next().unwrap_or("")))
-            .next()
-            .unwrap_or_default()
+            .find_map(|part| Locale::parse(part.split(';').next().unwrap_or("")))
+    }
+
+    /// The first supported language of an `Accept-Language` header, French otherwise.
+    pub fn from_accept_language(header: &str) -> Locale {
+        Locale::first_accepted(header).unwrap_or_default()
     }
 }
 

@@ -388,11 +388,15 @@ impl Database for Store {
             .collect())
     }
 
-    async fn insert_organisation(&self, org: &Organisation, audit: &AuditEvent) -> StoreResult<()> {
+    async fn save_organisation(&self, org: &Organisation, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         sqlx::query(
             "INSERT INTO organisations (id, name, name_key, acronym, kind, contact_name, contact_email, contact_phone, \
-             active, search_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             active, search_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, \
+             acronym = excluded.acronym, kind = excluded.kind, contact_name = excluded.contact_name, \
+             contact_email = excluded.contact_email, contact_phone = excluded.contact_phone, active = excluded.active, \
+             search_key = excluded.search_key, updated_at = excluded.updated_at",
         )
         .bind(org.id)
         .bind(&org.name)
@@ -409,34 +413,6 @@ impl Database for Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        Self::write_regions(&mut tx, org).await?;
-        append_audit_in(&mut tx, audit).await?;
-        tx.commit().await.map_err(store_error)
-    }
-
-    async fn update_organisation(&self, org: &Organisation, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
-        let updated = sqlx::query(
-            "UPDATE organisations SET name = $2, name_key = $3, acronym = $4, kind = $5, contact_name = $6, \
-             contact_email = $7, contact_phone = $8, active = $9, search_key = $10, updated_at = $11 WHERE id = $1",
-        )
-        .bind(org.id)
-        .bind(&org.name)
-        .bind(org.name.to_lowercase())
-        .bind(&org.acronym)
-        .bind(org.kind.code())
-        .bind(&org.contact_name)
-        .bind(&org.contact_email)
-        .bind(&org.contact_phone)
-        .bind(org.active)
-        .bind(search_key(&[&org.name, &org.acronym]))
-        .bind(org.updated_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
         Self::write_regions(&mut tx, org).await?;
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(store_error)
@@ -478,12 +454,19 @@ impl Database for Store {
         Ok(rows.into_iter().map(|(id, name, acronym)| OrganisationName { id, name, acronym }).collect())
     }
 
-    async fn insert_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()> {
+    async fn save_user(&self, user: &User, end_sessions: bool, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
+        // The username, creation time and last login never change through a save.
         sqlx::query(
             "INSERT INTO users (id, organisation_id, username, display_name, email, role, team, locale, password_hash, \
              must_change_password, disabled, conduct_version_accepted, search_key, created_at, updated_at, last_login_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             ON CONFLICT (id) DO UPDATE SET organisation_id = excluded.organisation_id, \
+             display_name = excluded.display_name, email = excluded.email, role = excluded.role, team = excluded.team, \
+             locale = excluded.locale, password_hash = excluded.password_hash, \
+             must_change_password = excluded.must_change_password, disabled = excluded.disabled, \
+             conduct_version_accepted = excluded.conduct_version_accepted, search_key = excluded.search_key, \
+             updated_at = excluded.updated_at",
         )
         .bind(user.id)
         .bind(user.organisation_id)
@@ -504,36 +487,6 @@ impl Database for Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        append_audit_in(&mut tx, audit).await?;
-        tx.commit().await.map_err(store_error)
-    }
-
-    async fn update_user(&self, user: &User, end_sessions: bool, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
-        let updated = sqlx::query(
-            "UPDATE users SET organisation_id = $2, display_name = $3, email = $4, role = $5, team = $6, locale = $7, \
-             password_hash = $8, must_change_password = $9, disabled = $10, conduct_version_accepted = $11, \
-             search_key = $12, updated_at = $13 WHERE id = $1",
-        )
-        .bind(user.id)
-        .bind(user.organisation_id)
-        .bind(&user.display_name)
-        .bind(&user.email)
-        .bind(user.role.code())
-        .bind(&user.team)
-        .bind(user.locale.code())
-        .bind(&user.password_hash)
-        .bind(user.must_change_password)
-        .bind(user.disabled)
-        .bind(user.conduct_version_accepted)
-        .bind(search_key(&[&user.username, &user.display_name, &user.email]))
-        .bind(user.updated_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
         if end_sessions {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(user.id)

@@ -80,8 +80,8 @@ pub trait Database: Send + Sync + 'static {
     async fn admin_units(&self) -> StoreResult<Vec<AdminUnit>>;
 
     // Organisations.
-    async fn insert_organisation(&self, org: &Organisation, audit: &AuditEvent) -> StoreResult<()>;
-    async fn update_organisation(&self, org: &Organisation, audit: &AuditEvent) -> StoreResult<()>;
+    /// Creates or changes an organisation (and its regions).
+    async fn save_organisation(&self, org: &Organisation, audit: &AuditEvent) -> StoreResult<()>;
     async fn organisation(&self, id: Uuid) -> StoreResult<Option<Organisation>>;
     /// A page of organisations; `only` restricts the list to one organisation.
     async fn organisations(
@@ -93,9 +93,9 @@ pub trait Database: Send + Sync + 'static {
     async fn organisation_names(&self) -> StoreResult<Vec<OrganisationName>>;
 
     // Users.
-    async fn insert_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()>;
-    /// Saves the account; `end_sessions` also ends its sessions (after a password or status change).
-    async fn update_user(
+    /// Creates or changes an account (its username, creation and last login time stay);
+    /// `end_sessions` also ends its sessions (after a password, role or status change).
+    async fn save_user(
         &self,
         user: &User,
         end_sessions: bool,

@@ -47,6 +47,30 @@ pub struct Organisation {
     pub updated_at: OffsetDateTime,
 }
 
+impl Organisation {
+    /// The organisation a validated draft describes.
+    pub fn from_draft(
+        id: Uuid,
+        draft: cnrm_domain::organisation::OrganisationDraft,
+        created_at: OffsetDateTime,
+        updated_at: OffsetDateTime,
+    ) -> Organisation {
+        Organisation {
+            id,
+            name: draft.name,
+            acronym: draft.acronym,
+            kind: draft.kind,
+            regions: draft.regions,
+            contact_name: draft.contact_name,
+            contact_email: draft.contact_email,
+            contact_phone: draft.contact_phone,
+            active: draft.active,
+            created_at,
+            updated_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrganisationName {
     pub id: Uuid,

@@ -34,6 +34,12 @@ impl<T> InLocale<T> for Result<T, AppError> {
     }
 }
 
+impl<T> InLocale<T> for Result<T, cnrm_store::StoreError> {
+    fn in_locale(self, tr: Tr) -> Result<T, PageError> {
+        self.map_err(|e| PageError::App(e.into(), tr))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

@@ -87,6 +87,7 @@ tokens-copy-now = Copy this token now: it will never be shown again.
 tokens-prefix = Token start
 tokens-expires = Expires
 tokens-last-used = Last used
+tokens-inactive = Expired or revoked
 tokens-revoke = Revoke
 tokens-days = Valid for (days)
 tokens-create = Create a token

@@ -98,10 +98,7 @@ fn header_locale(parts: &Parts) -> Option<Locale> {
         .headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|h| {
-            h.split(',')
-                .find_map(|p| Locale::parse(p.split(';').next().unwrap_or("")))
-        })
+        .and_then(Locale::first_accepted)
 }
 
 impl FromRequestParts<AppState> for Api {

@@ -28,7 +28,7 @@ pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response,
         .db
         .organisation(auth.actor.user.organisation_id)
         .await
-        .map_err(|e| PageError::App(e.into(), tr))?
+        .in_locale(tr)?
         .map(|o| {
             if o.acronym.is_empty() {
                 o.name

@@ -58,12 +58,7 @@ pub async fn list(
     let page = organisations::list(&state.app, &auth.actor, &request)
         .await
         .in_locale(tr)?;
-    let units = state
-        .app
-        .db
-        .admin_units()
-        .await
-        .map_err(|e| PageError::App(e.into(), tr))?;
+    let units = state.app.db.admin_units().await.in_locale(tr)?;
     let rows = page
         .items
         .iter()
@@ -110,12 +105,7 @@ pub async fn show(
     let org = organisations::get(&state.app, &auth.actor, id)
         .await
         .in_locale(tr)?;
-    let units = state
-        .app
-        .db
-        .admin_units()
-        .await
-        .map_err(|e| PageError::App(e.into(), tr))?;
+    let units = state.app.db.admin_units().await.in_locale(tr)?;
     let may_edit = auth
         .actor
         .principal()
@@ -156,12 +146,7 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<FormPage, PageError> {
     let tr = auth.ctx.tr;
-    let units = state
-        .app
-        .db
-        .admin_units()
-        .await
-        .map_err(|e| PageError::App(e.into(), tr))?;
+    let units = state.app.db.admin_units().await.in_locale(tr)?;
     Ok(FormPage {
         l: Layout::new(&auth.ctx, title),
         action,

@@ -56,12 +56,7 @@ async fn organisation_names(
     state: &AppState,
     tr: crate::i18n::Tr,
 ) -> Result<Vec<OrganisationName>, PageError> {
-    state
-        .app
-        .db
-        .organisation_names()
-        .await
-        .map_err(|e| PageError::App(e.into(), tr))
+    state.app.db.organisation_names().await.in_locale(tr)
 }
 
 pub async fn list(
@@ -301,7 +296,7 @@ pub async fn reset_password(
         .db
         .user(id)
         .await
-        .map_err(|e| PageError::App(e.into(), tr))?
+        .in_locale(tr)?
         .ok_or(PageError::App(AppError::NotFound, tr))?;
     render(PasswordPage {
         l: Layout::new(&auth.ctx, tr.t("user-password-reset")),
