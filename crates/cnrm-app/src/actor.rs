@@ -93,15 +93,8 @@ impl Actor {
     }
 
     /// Fails with `Forbidden` unless the permission reaches records of `organisation_id`.
-    pub fn require_for(
-        &self,
-        permission: Permission,
-        organisation_id: uuid::Uuid,
-    ) -> Result<(), AppError> {
-        if self
-            .principal()
-            .may(permission, organisation_id, None, None)
-        {
+    pub fn require_for(&self, permission: Permission, organisation_id: uuid::Uuid) -> Result<(), AppError> {
+        if self.principal().may(permission, organisation_id, None, None) {
             Ok(())
         } else {
             Err(AppError::Forbidden)

@@ -15,19 +15,11 @@ pub async fn list(
     filter: AuditFilter,
     page: &PageRequest,
 ) -> Result<Page<AuditEntry>, AppError> {
-    let only = actor
-        .principal()
-        .organisation_filter(Permission::AuditRead)
-        .map_err(|_| AppError::Forbidden)?;
-    let filter = AuditFilter {
-        organisation_id: only.or(filter.organisation_id),
-        ..filter
-    };
+    let only = actor.principal().organisation_filter(Permission::AuditRead).map_err(|_| AppError::Forbidden)?;
+    let filter = AuditFilter { organisation_id: only.or(filter.organisation_id), ..filter };
     let page = app.db.audit_entries(&filter, page).await?;
     let details = json!({ "action": filter.action_prefix, "actor": filter.actor, "entity_id": filter.entity_id, "page": page.page });
-    app.db
-        .append_audit(&actor.event("audit.view", "audit_log", None, details))
-        .await?;
+    app.db.append_audit(&actor.event("audit.view", "audit_log", None, details)).await?;
     Ok(page)
 }
 
@@ -41,10 +33,7 @@ pub enum VerifyError {
 
 /// Checks the whole chain in batches; `progress(done, total)` is called after each batch.
 /// Returns the number of entries verified.
-pub async fn verify(
-    db: &dyn Database,
-    mut progress: impl FnMut(i64, i64),
-) -> Result<i64, VerifyError> {
+pub async fn verify(db: &dyn Database, mut progress: impl FnMut(i64, i64)) -> Result<i64, VerifyError> {
     const BATCH: i64 = 5_000;
     let head = db.audit_head().await?;
     let mut verifier = ChainVerifier::default();

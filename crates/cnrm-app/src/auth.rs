@@ -3,9 +3,7 @@
 //! Secrets (passwords, session cookies, API tokens) are never stored or logged: passwords are kept
 //! as Argon2id hashes, session and API tokens as SHA-256 hashes of 256-bit random values.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use cnrm_domain::audit::AuditEvent;
 use cnrm_domain::throttle::ThrottleVerdict;
@@ -32,10 +30,7 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        Self {
-            idle: Duration::hours(2),
-            absolute: Duration::hours(12),
-        }
+        Self { idle: Duration::hours(2), absolute: Duration::hours(12) }
     }
 }
 
@@ -56,17 +51,8 @@ pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let chars: String = bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect();
-    format!(
-        "{}-{}-{}-{}",
-        &chars[0..5],
-        &chars[5..10],
-        &chars[10..15],
-        &chars[15..20]
-    )
+    let chars: String = bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
+    format!("{}-{}-{}-{}", &chars[0..5], &chars[5..10], &chars[10..15], &chars[15..20])
 }
 
 /// Hashes a password with Argon2id (off the async executor: it takes tens of milliseconds).
@@ -86,7 +72,8 @@ pub async fn hash_password(password: &str) -> Result<String, AppError> {
 /// Checks a password against a stored hash. An unknown account is checked against a fixed hash
 /// so that a wrong username takes as long as a wrong password.
 pub async fn verify_password(password: &str, stored_hash: Option<&str>) -> bool {
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$hb6Hc3bYdR2Jb1ps8D0ZzhR+O3b2/rfYSGBBfOiMoTk";
+    const DUMMY: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$hb6Hc3bYdR2Jb1ps8D0ZzhR+O3b2/rfYSGBBfOiMoTk";
     let password = password.to_string();
     let known = stored_hash.is_some();
     let hash = stored_hash.unwrap_or(DUMMY).to_string();
@@ -95,22 +82,13 @@ pub async fn verify_password(password: &str, stored_hash: Option<&str>) -> bool 
             Ok(p) => p,
             Err(_) => return false,
         };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-            && known
+        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && known
     })
     .await
     .unwrap_or(false)
 }
 
-fn login_event(
-    user: Option<&User>,
-    username: &str,
-    ip: &str,
-    action: &str,
-    reason: Option<&str>,
-) -> AuditEvent {
+fn login_event(user: Option<&User>, username: &str, ip: &str, action: &str, reason: Option<&str>) -> AuditEvent {
     AuditEvent {
         actor_user_id: user.map(|u| u.id),
         actor_username: username.chars().take(64).collect(),
@@ -144,51 +122,29 @@ pub async fn login(
 ) -> Result<LoginSuccess, AppError> {
     let username = username.trim().to_lowercase();
     let now = OffsetDateTime::now_utc();
-    let (account_failures, ip_failures) = app
-        .db
-        .recent_login_failures(&username, ip, now - app.throttle.window)
-        .await?;
+    let (account_failures, ip_failures) =
+        app.db.recent_login_failures(&username, ip, now - app.throttle.window).await?;
     let minutes = app.throttle.window.whole_minutes();
     match app.throttle.judge(account_failures, ip_failures) {
         ThrottleVerdict::Allowed => {}
         verdict => {
             let (reason, error) = match verdict {
-                ThrottleVerdict::AccountLocked => {
-                    ("account_locked", AppError::AccountLocked { minutes })
-                }
+                ThrottleVerdict::AccountLocked => ("account_locked", AppError::AccountLocked { minutes }),
                 _ => ("address_blocked", AppError::AddressBlocked { minutes }),
             };
-            app.db
-                .append_audit(&login_event(
-                    None,
-                    &username,
-                    ip,
-                    "login.refused",
-                    Some(reason),
-                ))
-                .await?;
+            app.db.append_audit(&login_event(None, &username, ip, "login.refused", Some(reason))).await?;
             return Err(error);
         }
     }
     let user = app.db.user_by_username(&username).await?;
-    let password_ok =
-        verify_password(password, user.as_ref().map(|u| u.password_hash.as_str())).await;
+    let password_ok = verify_password(password, user.as_ref().map(|u| u.password_hash.as_str())).await;
     let (attempt_id, at) = new_id_and_time();
-    let attempt = |succeeded| LoginAttempt {
-        id: attempt_id,
-        username: username.clone(),
-        ip: ip.to_string(),
-        succeeded,
-        at,
-    };
+    let attempt =
+        |succeeded| LoginAttempt { id: attempt_id, username: username.clone(), ip: ip.to_string(), succeeded, at };
     let user = match user {
         Some(user) if password_ok => user,
         user => {
-            let reason = if user.is_some() {
-                "wrong_password"
-            } else {
-                "unknown_user"
-            };
+            let reason = if user.is_some() { "wrong_password" } else { "unknown_user" };
             let event = login_event(user.as_ref(), &username, ip, "login.failure", Some(reason));
             app.db.record_login_attempt(&attempt(false), &event).await?;
             if account_failures + 1 >= app.throttle.max_failures_per_account {
@@ -198,13 +154,7 @@ pub async fn login(
         }
     };
     if user.disabled {
-        let event = login_event(
-            Some(&user),
-            &username,
-            ip,
-            "login.failure",
-            Some("disabled"),
-        );
+        let event = login_event(Some(&user), &username, ip, "login.failure", Some("disabled"));
         app.db.record_login_attempt(&attempt(false), &event).await?;
         return Err(AppError::AccountDisabled);
     }
@@ -220,14 +170,8 @@ pub async fn login(
         user_agent: user_agent.chars().take(200).collect(),
     };
     let event = login_event(Some(&user), &username, ip, "login.success", None);
-    app.db
-        .open_session(&attempt(true), &session, &event)
-        .await?;
-    Ok(LoginSuccess {
-        token,
-        session,
-        user,
-    })
+    app.db.open_session(&attempt(true), &session, &event).await?;
+    Ok(LoginSuccess { token, session, user })
 }
 
 /// The user and session behind a session cookie, if the session is still valid.
@@ -247,9 +191,7 @@ pub async fn session_user(app: &App, token: &str) -> Result<Option<(User, Sessio
         return Ok(None);
     }
     if now - session.last_seen_at > Duration::minutes(1) {
-        app.db
-            .touch_session(&token_hash, now, now + app.session.idle)
-            .await?;
+        app.db.touch_session(&token_hash, now, now + app.session.idle).await?;
     }
     Ok(Some((user, session)))
 }
@@ -269,36 +211,22 @@ pub async fn change_password(
     confirm: &str,
 ) -> Result<(), AppError> {
     if !verify_password(current, Some(&actor.user.password_hash)).await {
-        return Err(AppError::invalid(
-            "current_password",
-            "error-current-password-wrong",
-        ));
+        return Err(AppError::invalid("current_password", "error-current-password-wrong"));
     }
     if let Err(message) = check_password(new, &actor.user.username) {
         return Err(AppError::invalid("new_password", message));
     }
     if new != confirm {
-        return Err(AppError::invalid(
-            "confirm_password",
-            "error-passwords-differ",
-        ));
+        return Err(AppError::invalid("confirm_password", "error-passwords-differ"));
     }
     if verify_password(new, Some(&actor.user.password_hash)).await {
-        return Err(AppError::invalid(
-            "new_password",
-            "error-password-unchanged",
-        ));
+        return Err(AppError::invalid("new_password", "error-password-unchanged"));
     }
     let mut user = actor.user.clone();
     user.password_hash = hash_password(new).await?;
     user.must_change_password = false;
     user.updated_at = OffsetDateTime::now_utc();
-    let event = actor.event(
-        "user.password_change",
-        "user",
-        Some(user.id.to_string()),
-        json!({}),
-    );
+    let event = actor.event("user.password_change", "user", Some(user.id.to_string()), json!({}));
     app.db.save_user(&user, true, &event).await?;
     Ok(())
 }
@@ -307,12 +235,7 @@ pub async fn change_password(
 pub const MAX_TOKEN_DAYS: i64 = 365;
 
 /// Creates an API token for the actor; the returned secret is shown once and never again.
-pub async fn create_api_token(
-    app: &App,
-    actor: &Actor,
-    name: &str,
-    days: i64,
-) -> Result<(ApiToken, String), AppError> {
+pub async fn create_api_token(app: &App, actor: &Actor, name: &str, days: i64) -> Result<(ApiToken, String), AppError> {
     actor.require(Permission::ApiTokenManage)?;
     let mut errors = cnrm_domain::FieldErrors::new();
     let name = errors.check("name", cnrm_domain::validation::clean_text(name, 1, 80));
@@ -333,12 +256,8 @@ pub async fn create_api_token(
         revoked_at: None,
         last_used_at: None,
     };
-    let event = actor.event(
-        "api_token.create",
-        "api_token",
-        Some(id.to_string()),
-        json!({ "name": token.name, "days": days }),
-    );
+    let event =
+        actor.event("api_token.create", "api_token", Some(id.to_string()), json!({ "name": token.name, "days": days }));
     app.db.insert_api_token(&token, &event).await?;
     Ok((token, secret))
 }
@@ -355,48 +274,26 @@ pub async fn revoke_api_token(app: &App, actor: &Actor, id: Uuid) -> Result<(), 
     if !mine.iter().any(|t| t.id == id && t.revoked_at.is_none()) {
         return Err(AppError::NotFound);
     }
-    let event = actor.event(
-        "api_token.revoke",
-        "api_token",
-        Some(id.to_string()),
-        json!({}),
-    );
-    app.db
-        .revoke_api_token(id, OffsetDateTime::now_utc(), &event)
-        .await?;
+    let event = actor.event("api_token.revoke", "api_token", Some(id.to_string()), json!({}));
+    app.db.revoke_api_token(id, OffsetDateTime::now_utc(), &event).await?;
     Ok(())
 }
 
 /// The actor behind an API bearer token; expired, revoked or unknown tokens are refused alike.
 pub async fn api_actor(app: &App, secret: &str, ip: Option<String>) -> Result<Actor, AppError> {
-    let token = app
-        .db
-        .api_token_by_hash(&secret_hash(secret))
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let token = app.db.api_token_by_hash(&secret_hash(secret)).await?.ok_or(AppError::Unauthenticated)?;
     let now = OffsetDateTime::now_utc();
     if token.revoked_at.is_some() || token.expires_at <= now {
         return Err(AppError::Unauthenticated);
     }
-    let user = app
-        .db
-        .user(token.user_id)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let user = app.db.user(token.user_id).await?.ok_or(AppError::Unauthenticated)?;
     if user.disabled {
         return Err(AppError::Unauthenticated);
     }
-    if token
-        .last_used_at
-        .is_none_or(|t| now - t > Duration::minutes(5))
-    {
+    if token.last_used_at.is_none_or(|t| now - t > Duration::minutes(5)) {
         app.db.touch_api_token(token.id, now).await?;
     }
-    Ok(Actor {
-        user,
-        ip,
-        via: Via::Api,
-    })
+    Ok(Actor { user, ip, via: Via::Api })
 }
 
 #[cfg(test)]

@@ -20,14 +20,9 @@ pub struct FirstAdministrator {
 /// Loads embedded reference data, the default code of conduct and the operator organisation
 /// when missing.
 pub async fn prepare(app: &App) -> Result<(), AppError> {
-    reference::load_admin_units(
-        app,
-        None,
-        reference::DEFAULT_ADMIN_UNITS,
-        reference::DEFAULT_ADMIN_UNITS_VERSION,
-    )
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    reference::load_admin_units(app, None, reference::DEFAULT_ADMIN_UNITS, reference::DEFAULT_ADMIN_UNITS_VERSION)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     crate::conduct::ensure_default(app).await?;
     operator_organisation(app).await.map(|_| ())
 }
@@ -65,12 +60,7 @@ pub async fn operator_organisation(app: &App) -> Result<Organisation, AppError> 
         created_at: now,
         updated_at: now,
     };
-    let event = system_event(
-        "organisation.create",
-        "organisation",
-        Some(id.to_string()),
-        json!({ "name": org.name }),
-    );
+    let event = system_event("organisation.create", "organisation", Some(id.to_string()), json!({ "name": org.name }));
     app.db.save_organisation(&org, &event).await?;
     Ok(org)
 }
@@ -92,8 +82,5 @@ pub async fn first_administrator(app: &App) -> Result<Option<FirstAdministrator>
         locale: Locale::Fr,
     };
     crate::users::create_with_password(app, &Actor::console(), draft, &password, true).await?;
-    Ok(Some(FirstAdministrator {
-        username: "admin".into(),
-        password,
-    }))
+    Ok(Some(FirstAdministrator { username: "admin".into(), password }))
 }

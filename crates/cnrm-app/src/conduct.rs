@@ -33,48 +33,26 @@ pub async fn ensure_default(app: &App) -> Result<(), AppError> {
         created_at: new_id_and_time().1,
         created_by: None,
     };
-    let event = system_event(
-        "code_of_conduct.create",
-        "code_of_conduct",
-        Some("1".into()),
-        json!({}),
-    );
+    let event = system_event("code_of_conduct.create", "code_of_conduct", Some("1".into()), json!({}));
     Ok(app.db.insert_code_of_conduct(&code, &event).await?)
 }
 
 /// Publishes a new version; every user accepts it again at their next page.
-pub async fn publish(
-    app: &App,
-    actor: &Actor,
-    text_fr: &str,
-    text_en: &str,
-) -> Result<CodeOfConduct, AppError> {
+pub async fn publish(app: &App, actor: &Actor, text_fr: &str, text_en: &str) -> Result<CodeOfConduct, AppError> {
     actor.require(Permission::PlatformConfigure)?;
     let mut errors = FieldErrors::new();
     let fr = errors.check("text_fr", clean_paragraphs(text_fr));
     let en = errors.check("text_en", clean_paragraphs(text_en));
-    let (text_fr, text_en) = errors
-        .finish(|| (fr.unwrap(), en.unwrap()))
-        .map_err(AppError::Invalid)?;
+    let (text_fr, text_en) = errors.finish(|| (fr.unwrap(), en.unwrap())).map_err(AppError::Invalid)?;
     let previous = app.db.current_code_of_conduct().await?;
     let version = previous.as_ref().map_or(1, |c| c.version + 1);
-    let code = CodeOfConduct {
-        version,
-        text_fr,
-        text_en,
-        created_at: new_id_and_time().1,
-        created_by: Some(actor.user.id),
-    };
+    let code =
+        CodeOfConduct { version, text_fr, text_en, created_at: new_id_and_time().1, created_by: Some(actor.user.id) };
     let changes = json!({
         "text_fr": { "before": previous.as_ref().map(|c| &c.text_fr), "after": code.text_fr },
         "text_en": { "before": previous.as_ref().map(|c| &c.text_en), "after": code.text_en },
     });
-    let event = actor.event(
-        "code_of_conduct.publish",
-        "code_of_conduct",
-        Some(version.to_string()),
-        changes,
-    );
+    let event = actor.event("code_of_conduct.publish", "code_of_conduct", Some(version.to_string()), changes);
     app.db.insert_code_of_conduct(&code, &event).await?;
     Ok(code)
 }
@@ -86,24 +64,12 @@ fn clean_paragraphs(raw: &str) -> Result<String, &'static str> {
 }
 
 pub async fn accept(app: &App, actor: &Actor, version: i64) -> Result<(), AppError> {
-    let current = app
-        .db
-        .current_code_of_conduct()
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let current = app.db.current_code_of_conduct().await?.ok_or(AppError::NotFound)?;
     if current.version != version {
         // The text changed while the user was reading: they must read the new one.
         return Err(AppError::invalid("version", "error-conduct-changed"));
     }
     let (_, now) = new_id_and_time();
-    let event = actor.event(
-        "code_of_conduct.accept",
-        "code_of_conduct",
-        Some(version.to_string()),
-        json!({}),
-    );
-    Ok(app
-        .db
-        .accept_code_of_conduct(actor.user.id, version, now, &event)
-        .await?)
+    let event = actor.event("code_of_conduct.accept", "code_of_conduct", Some(version.to_string()), json!({}));
+    Ok(app.db.accept_code_of_conduct(actor.user.id, version, now, &event).await?)
 }

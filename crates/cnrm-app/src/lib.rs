@@ -33,11 +33,7 @@ pub struct App {
 
 impl App {
     pub fn new(db: Arc<dyn Database>) -> App {
-        App {
-            db,
-            throttle: ThrottlePolicy::default(),
-            session: auth::SessionPolicy::default(),
-        }
+        App { db, throttle: ThrottlePolicy::default(), session: auth::SessionPolicy::default() }
     }
 }
 
@@ -45,9 +41,7 @@ impl App {
 /// else (`sqlite:cnrm.sqlite3`, or a plain path) for an SQLite file.
 pub async fn connect(url: &str) -> Result<Arc<dyn Database>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(
-            cnrm_store_postgres::Store::connect(url, None).await?,
-        ))
+        Ok(Arc::new(cnrm_store_postgres::Store::connect(url, None).await?))
     } else {
         Ok(Arc::new(cnrm_store_sqlite::Store::connect(url).await?))
     }
@@ -71,17 +65,8 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_in_urls_are_hidden() {
-        assert_eq!(
-            super::redact_url("postgres://cnrm:s3cret@db:5432/cnrm"),
-            "postgres://cnrm:***@db:5432/cnrm"
-        );
-        assert_eq!(
-            super::redact_url("postgres://postgres@127.0.0.1/test"),
-            "postgres://postgres@127.0.0.1/test"
-        );
-        assert_eq!(
-            super::redact_url("sqlite:cnrm.sqlite3"),
-            "sqlite:cnrm.sqlite3"
-        );
+        assert_eq!(super::redact_url("postgres://cnrm:s3cret@db:5432/cnrm"), "postgres://cnrm:***@db:5432/cnrm");
+        assert_eq!(super::redact_url("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(super::redact_url("sqlite:cnrm.sqlite3"), "sqlite:cnrm.sqlite3");
     }
 }

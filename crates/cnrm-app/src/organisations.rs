@@ -13,44 +13,26 @@ use crate::{Actor, App, AppError};
 
 pub const SORTABLE: &[&str] = &["name", "acronym", "type", "created"];
 
-pub async fn list(
-    app: &App,
-    actor: &Actor,
-    page: &PageRequest,
-) -> Result<Page<Organisation>, AppError> {
-    let only = actor
-        .principal()
-        .organisation_filter(Permission::OrganisationRead)
-        .map_err(|_| AppError::Forbidden)?;
+pub async fn list(app: &App, actor: &Actor, page: &PageRequest) -> Result<Page<Organisation>, AppError> {
+    let only = actor.principal().organisation_filter(Permission::OrganisationRead).map_err(|_| AppError::Forbidden)?;
     Ok(app.db.organisations(only, page).await?)
 }
 
 pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<Organisation, AppError> {
     actor.require(Permission::OrganisationRead)?;
     let org = app.db.organisation(id).await?.ok_or(AppError::NotFound)?;
-    actor
-        .require_for(Permission::OrganisationRead, org.id)
-        .map_err(|_| AppError::NotFound)?;
+    actor.require_for(Permission::OrganisationRead, org.id).map_err(|_| AppError::NotFound)?;
     Ok(org)
 }
 
 /// Validates input against the current admin units.
 async fn parse(app: &App, input: &OrganisationInput) -> Result<OrganisationDraft, AppError> {
     let units = known_units(app).await?;
-    input
-        .parse(|code| units.contains(code))
-        .map_err(AppError::Invalid)
+    input.parse(|code| units.contains(code)).map_err(AppError::Invalid)
 }
 
 async fn known_units(app: &App) -> Result<HashSet<String>, AppError> {
-    Ok(app
-        .db
-        .admin_units()
-        .await?
-        .into_iter()
-        .filter(|u| u.current)
-        .map(|u| u.pcode)
-        .collect())
+    Ok(app.db.admin_units().await?.into_iter().filter(|u| u.current).map(|u| u.pcode).collect())
 }
 
 fn name_taken(e: StoreError) -> AppError {
@@ -75,17 +57,8 @@ fn audited_fields(org: &Organisation) -> serde_json::Value {
 }
 
 /// Creates an organisation: only for those whose grant covers every organisation.
-pub async fn create(
-    app: &App,
-    actor: &Actor,
-    input: &OrganisationInput,
-) -> Result<Organisation, AppError> {
-    if actor
-        .principal()
-        .role
-        .scope_of(Permission::OrganisationManage)
-        != Some(Scope::All)
-    {
+pub async fn create(app: &App, actor: &Actor, input: &OrganisationInput) -> Result<Organisation, AppError> {
+    if actor.principal().role.scope_of(Permission::OrganisationManage) != Some(Scope::All) {
         return Err(AppError::Forbidden);
     }
     let draft = parse(app, input).await?;
@@ -97,28 +70,16 @@ pub async fn create(
         Some(id.to_string()),
         field_changes(&json!({}), &audited_fields(&org)),
     );
-    app.db
-        .save_organisation(&org, &event)
-        .await
-        .map_err(name_taken)?;
+    app.db.save_organisation(&org, &event).await.map_err(name_taken)?;
     Ok(org)
 }
 
 /// Changes an organisation. An organisation's own administrator may edit it but not (de)activate it.
-pub async fn update(
-    app: &App,
-    actor: &Actor,
-    id: Uuid,
-    input: &OrganisationInput,
-) -> Result<Organisation, AppError> {
+pub async fn update(app: &App, actor: &Actor, id: Uuid, input: &OrganisationInput) -> Result<Organisation, AppError> {
     let before = get(app, actor, id).await?;
     actor.require_for(Permission::OrganisationManage, before.id)?;
     let draft = parse(app, input).await?;
-    let may_toggle = actor
-        .principal()
-        .role
-        .scope_of(Permission::OrganisationManage)
-        == Some(Scope::All);
+    let may_toggle = actor.principal().role.scope_of(Permission::OrganisationManage) == Some(Scope::All);
     let (_, now) = new_id_and_time();
     let mut after = Organisation::from_draft(before.id, draft, before.created_at, now);
     if !may_toggle {
@@ -128,15 +89,7 @@ pub async fn update(
     if changes.as_object().is_some_and(|c| c.is_empty()) {
         return Ok(before);
     }
-    let event = actor.event(
-        "organisation.update",
-        "organisation",
-        Some(id.to_string()),
-        changes,
-    );
-    app.db
-        .save_organisation(&after, &event)
-        .await
-        .map_err(name_taken)?;
+    let event = actor.event("organisation.update", "organisation", Some(id.to_string()), changes);
+    app.db.save_organisation(&after, &event).await.map_err(name_taken)?;
     Ok(after)
 }

@@ -27,16 +27,10 @@ pub struct FileError {
 pub fn parse_admin_units(bytes: &[u8]) -> Result<Vec<AdminUnit>, Vec<FileError>> {
     let mut reader = csv::Reader::from_reader(bytes);
     let mut errors = Vec::new();
-    let headers = reader
-        .headers()
-        .map(|h| h.iter().map(str::to_string).collect::<Vec<_>>())
-        .unwrap_or_default();
+    let headers = reader.headers().map(|h| h.iter().map(str::to_string).collect::<Vec<_>>()).unwrap_or_default();
     let expected = ["level", "pcode", "parent_pcode", "iso_3166_2", "name"];
     if headers != expected {
-        return Err(vec![FileError {
-            line: 1,
-            message: format!("expected the columns {}", expected.join(",")),
-        }]);
+        return Err(vec![FileError { line: 1, message: format!("expected the columns {}", expected.join(",")) }]);
     }
     let mut units: Vec<AdminUnit> = Vec::new();
     let mut seen = HashSet::new();
@@ -45,10 +39,7 @@ pub fn parse_admin_units(bytes: &[u8]) -> Result<Vec<AdminUnit>, Vec<FileError>>
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(FileError {
-                    line,
-                    message: e.to_string(),
-                });
+                errors.push(FileError { line, message: e.to_string() });
                 continue;
             }
         };
@@ -56,26 +47,17 @@ pub fn parse_admin_units(bytes: &[u8]) -> Result<Vec<AdminUnit>, Vec<FileError>>
         let level = match field(0).parse::<i64>() {
             Ok(l) if (1..=4).contains(&l) => l,
             _ => {
-                errors.push(FileError {
-                    line,
-                    message: format!("level {:?} is not 1 to 4", field(0)),
-                });
+                errors.push(FileError { line, message: format!("level {:?} is not 1 to 4", field(0)) });
                 continue;
             }
         };
         let pcode = field(1);
         if pcode.is_empty() || !pcode.chars().all(|c| c.is_ascii_alphanumeric()) {
-            errors.push(FileError {
-                line,
-                message: format!("pcode {pcode:?} must be letters and digits"),
-            });
+            errors.push(FileError { line, message: format!("pcode {pcode:?} must be letters and digits") });
             continue;
         }
         if !seen.insert(pcode.clone()) {
-            errors.push(FileError {
-                line,
-                message: format!("pcode {pcode} appears twice"),
-            });
+            errors.push(FileError { line, message: format!("pcode {pcode} appears twice") });
             continue;
         }
         let parent = Some(field(2)).filter(|p| !p.is_empty());
@@ -96,10 +78,7 @@ pub fn parse_admin_units(bytes: &[u8]) -> Result<Vec<AdminUnit>, Vec<FileError>>
         }
         let name = field(4);
         if name.is_empty() {
-            errors.push(FileError {
-                line,
-                message: "name is empty".into(),
-            });
+            errors.push(FileError { line, message: "name is empty".into() });
             continue;
         }
         units.push(AdminUnit {
@@ -113,10 +92,7 @@ pub fn parse_admin_units(bytes: &[u8]) -> Result<Vec<AdminUnit>, Vec<FileError>>
         });
     }
     if units.is_empty() && errors.is_empty() {
-        errors.push(FileError {
-            line: 1,
-            message: "the file lists no unit".into(),
-        });
+        errors.push(FileError { line: 1, message: "the file lists no unit".into() });
     }
     if errors.is_empty() {
         Ok(units)
@@ -138,12 +114,7 @@ pub async fn load_admin_units(
     }
     let units = parse_admin_units(bytes).map_err(LoadError::File)?;
     let sha256 = hex::encode(Sha256::digest(bytes));
-    if app
-        .db
-        .reference_dataset(ADMIN_UNITS)
-        .await?
-        .is_some_and(|d| d.sha256 == sha256)
-    {
+    if app.db.reference_dataset(ADMIN_UNITS).await?.is_some_and(|d| d.sha256 == sha256) {
         return Ok(false);
     }
     let dataset = ReferenceDataset {
@@ -154,18 +125,8 @@ pub async fn load_admin_units(
     };
     let details = json!({ "version": version, "units": units.len(), "sha256": dataset.sha256 });
     let event = match actor {
-        Some(actor) => actor.event(
-            "reference_data.load",
-            "reference_dataset",
-            Some(ADMIN_UNITS.into()),
-            details,
-        ),
-        None => system_event(
-            "reference_data.load",
-            "reference_dataset",
-            Some(ADMIN_UNITS.into()),
-            details,
-        ),
+        Some(actor) => actor.event("reference_data.load", "reference_dataset", Some(ADMIN_UNITS.into()), details),
+        None => system_event("reference_data.load", "reference_dataset", Some(ADMIN_UNITS.into()), details),
     };
     app.db.load_admin_units(&dataset, &units, &event).await?;
     Ok(true)
@@ -193,10 +154,7 @@ mod tests {
     fn the_embedded_mali_profile_parses() {
         let units = parse_admin_units(DEFAULT_ADMIN_UNITS).unwrap();
         assert!(units.iter().any(|u| u.pcode == "ML09" && u.level == 1));
-        assert!(units
-            .iter()
-            .filter(|u| u.level == 2)
-            .all(|u| u.parent_pcode.is_some()));
+        assert!(units.iter().filter(|u| u.level == 2).all(|u| u.parent_pcode.is_some()));
         assert!(units.len() > 50);
     }
 
@@ -204,13 +162,8 @@ mod tests {
     fn errors_name_the_line() {
         let file = b"level,pcode,parent_pcode,iso_3166_2,name\n1,ML01,,ML-1,Kayes\n2,ML0101,ML99,,Kayes\n1,ML01,,,Again\n3,X,,,\n";
         let errors = parse_admin_units(file).unwrap_err();
-        assert_eq!(
-            errors.iter().map(|e| e.line).collect::<Vec<_>>(),
-            vec![3, 4, 5]
-        );
+        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 4, 5]);
         assert!(errors[0].message.contains("ML99"));
-        assert!(parse_admin_units(b"a,b\n1,2\n").unwrap_err()[0]
-            .message
-            .contains("expected the columns"));
+        assert!(parse_admin_units(b"a,b\n1,2\n").unwrap_err()[0].message.contains("expected the columns"));
     }
 }

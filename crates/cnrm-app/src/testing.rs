@@ -27,8 +27,7 @@ pub struct TestDb {
 }
 
 pub fn postgres_test_url() -> String {
-    std::env::var("CNRM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| DEFAULT_TEST_POSTGRES_URL.to_string())
+    std::env::var("CNRM_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_TEST_POSTGRES_URL.to_string())
 }
 
 impl TestDb {
@@ -37,9 +36,7 @@ impl TestDb {
             TestBackend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
                 let path = dir.path().join("test.sqlite3");
-                let store = cnrm_store_sqlite::Store::connect(path.to_str().unwrap())
-                    .await
-                    .expect("open SQLite");
+                let store = cnrm_store_sqlite::Store::connect(path.to_str().unwrap()).await.expect("open SQLite");
                 let url = format!("sqlite:{}", path.display());
                 (RawStore::Sqlite(store), Some(dir), None, url)
             }
@@ -51,16 +48,9 @@ impl TestDb {
                 });
                 sqlx_exec(&admin, &format!("CREATE SCHEMA {schema}")).await;
                 admin.pool.close().await;
-                let store = cnrm_store_postgres::Store::connect(&url, Some(&schema))
-                    .await
-                    .expect("connect to schema");
+                let store = cnrm_store_postgres::Store::connect(&url, Some(&schema)).await.expect("connect to schema");
                 let cli_url = format!("{url}?options[search_path]={schema}");
-                (
-                    RawStore::Postgres(store),
-                    None,
-                    Some((url, schema)),
-                    cli_url,
-                )
+                (RawStore::Postgres(store), None, Some((url, schema)), cli_url)
             }
         };
         let db: Arc<dyn cnrm_store::Database> = match &raw {
@@ -69,16 +59,8 @@ impl TestDb {
         };
         db.migrate().await.expect("migrations apply");
         let app = App::new(db);
-        crate::bootstrap::prepare(&app)
-            .await
-            .expect("reference data loads");
-        TestDb {
-            app,
-            url,
-            raw,
-            _dir: dir,
-            schema,
-        }
+        crate::bootstrap::prepare(&app).await.expect("reference data loads");
+        TestDb { app, url, raw, _dir: dir, schema }
     }
 }
 
@@ -96,9 +78,7 @@ pub async fn execute(db: &TestDb, sql: &str) -> Result<(), cnrm_store::StoreErro
 }
 
 async fn sqlx_exec(store: &cnrm_store_postgres::Store, sql: &str) {
-    cnrm_store_postgres::execute(store, sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    cnrm_store_postgres::execute(store, sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 impl Drop for TestDb {
@@ -106,17 +86,10 @@ impl Drop for TestDb {
         if let Some((url, schema)) = self.schema.take() {
             // Drop runs inside the test's runtime, which cannot block: clean up from a thread.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 runtime.block_on(async {
                     if let Ok(admin) = cnrm_store_postgres::Store::connect(&url, None).await {
-                        let _ = cnrm_store_postgres::execute(
-                            &admin,
-                            &format!("DROP SCHEMA {schema} CASCADE"),
-                        )
-                        .await;
+                        let _ = cnrm_store_postgres::execute(&admin, &format!("DROP SCHEMA {schema} CASCADE")).await;
                         admin.pool.close().await;
                     }
                 });

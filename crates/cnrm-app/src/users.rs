@@ -17,10 +17,7 @@ use crate::{Actor, App, AppError};
 pub const SORTABLE: &[&str] = &["username", "name", "role", "created"];
 
 pub async fn list(app: &App, actor: &Actor, page: &PageRequest) -> Result<Page<User>, AppError> {
-    let only = actor
-        .principal()
-        .organisation_filter(Permission::UserRead)
-        .map_err(|_| AppError::Forbidden)?;
+    let only = actor.principal().organisation_filter(Permission::UserRead).map_err(|_| AppError::Forbidden)?;
     Ok(app.db.users(only, page).await?)
 }
 
@@ -29,12 +26,8 @@ pub async fn list(app: &App, actor: &Actor, page: &PageRequest) -> Result<Page<U
 pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<User, AppError> {
     actor.require(Permission::UserRead)?;
     let user = app.db.user(id).await?.ok_or(AppError::NotFound)?;
-    actor
-        .require_for(Permission::UserRead, user.organisation_id)
-        .map_err(|_| AppError::NotFound)?;
-    app.db
-        .append_audit(&actor.event("user.view", "user", Some(id.to_string()), json!({})))
-        .await?;
+    actor.require_for(Permission::UserRead, user.organisation_id).map_err(|_| AppError::NotFound)?;
+    app.db.append_audit(&actor.event("user.view", "user", Some(id.to_string()), json!({}))).await?;
     Ok(user)
 }
 
@@ -73,15 +66,10 @@ pub async fn create(app: &App, actor: &Actor, input: &UserInput) -> Result<NewAc
         .map_err(|_| AppError::invalid("organisation_id", "error-organisation-not-allowed"))?;
     check_role_assignable(actor, draft.role)?;
     if app.db.organisation(draft.organisation_id).await?.is_none() {
-        return Err(AppError::invalid(
-            "organisation_id",
-            "error-choose-organisation",
-        ));
+        return Err(AppError::invalid("organisation_id", "error-choose-organisation"));
     }
     let password = random_password();
-    create_with_password(app, actor, draft, &password, true)
-        .await
-        .map(|user| NewAccount { user, password })
+    create_with_password(app, actor, draft, &password, true).await.map(|user| NewAccount { user, password })
 }
 
 /// Creates an account with a chosen password (first administrator, demo accounts).
@@ -92,12 +80,7 @@ pub async fn create_with_password(
     password: &str,
     must_change_password: bool,
 ) -> Result<User, AppError> {
-    if app
-        .db
-        .user_by_username(draft.username.as_str())
-        .await?
-        .is_some()
-    {
+    if app.db.user_by_username(draft.username.as_str()).await?.is_some() {
         return Err(AppError::invalid("username", "error-username-taken"));
     }
     let (id, now) = new_id_and_time();
@@ -118,19 +101,12 @@ pub async fn create_with_password(
         updated_at: now,
         last_login_at: None,
     };
-    let event = actor.event(
-        "user.create",
-        "user",
-        Some(id.to_string()),
-        field_changes(&json!({}), &audited_fields(&user)),
-    );
-    app.db
-        .save_user(&user, false, &event)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => AppError::invalid("username", "error-username-taken"),
-            other => other.into(),
-        })?;
+    let event =
+        actor.event("user.create", "user", Some(id.to_string()), field_changes(&json!({}), &audited_fields(&user)));
+    app.db.save_user(&user, false, &event).await.map_err(|e| match e {
+        StoreError::Conflict(_) => AppError::invalid("username", "error-username-taken"),
+        other => other.into(),
+    })?;
     Ok(user)
 }
 
@@ -153,36 +129,19 @@ pub struct UserUpdate {
 async fn manageable(app: &App, actor: &Actor, id: Uuid) -> Result<User, AppError> {
     actor.require(Permission::UserManage)?;
     let user = app.db.user(id).await?.ok_or(AppError::NotFound)?;
-    actor
-        .require_for(Permission::UserManage, user.organisation_id)
-        .map_err(|_| AppError::NotFound)?;
+    actor.require_for(Permission::UserManage, user.organisation_id).map_err(|_| AppError::NotFound)?;
     Ok(user)
 }
 
-pub async fn update(
-    app: &App,
-    actor: &Actor,
-    id: Uuid,
-    input: &UserUpdate,
-) -> Result<User, AppError> {
+pub async fn update(app: &App, actor: &Actor, id: Uuid, input: &UserUpdate) -> Result<User, AppError> {
     let before = manageable(app, actor, id).await?;
     let mut errors = FieldErrors::new();
     let display_name = errors.check("display_name", clean_text(&input.display_name, 2, 120));
     let email = errors.check("email", parse_optional_email(&input.email));
-    let role = errors.check(
-        "role",
-        Role::parse(input.role.trim()).ok_or("error-choose-role"),
-    );
+    let role = errors.check("role", Role::parse(input.role.trim()).ok_or("error-choose-role"));
     let team = errors.check("team", clean_text(&input.team, 0, 60));
     let (display_name, email, role, team) = errors
-        .finish(|| {
-            (
-                display_name.unwrap(),
-                email.unwrap(),
-                role.unwrap(),
-                team.unwrap(),
-            )
-        })
+        .finish(|| (display_name.unwrap(), email.unwrap(), role.unwrap(), team.unwrap()))
         .map_err(AppError::Invalid)?;
     if role != before.role {
         check_role_assignable(actor, role)?;
@@ -212,13 +171,7 @@ pub async fn update(
         _ => "user.update",
     };
     let end_sessions = after.disabled || after.role != before.role;
-    app.db
-        .save_user(
-            &after,
-            end_sessions,
-            &actor.event(action, "user", Some(id.to_string()), changes),
-        )
-        .await?;
+    app.db.save_user(&after, end_sessions, &actor.event(action, "user", Some(id.to_string()), changes)).await?;
     Ok(after)
 }
 
@@ -229,15 +182,8 @@ pub async fn set_locale(app: &App, actor: &Actor, locale: Locale) -> Result<(), 
     }
     let mut user = actor.user.clone();
     user.locale = locale;
-    let changes =
-        json!({ "locale": { "before": actor.user.locale.code(), "after": locale.code() } });
-    app.db
-        .save_user(
-            &user,
-            false,
-            &actor.event("user.locale", "user", Some(user.id.to_string()), changes),
-        )
-        .await?;
+    let changes = json!({ "locale": { "before": actor.user.locale.code(), "after": locale.code() } });
+    app.db.save_user(&user, false, &actor.event("user.locale", "user", Some(user.id.to_string()), changes)).await?;
     Ok(())
 }
 
@@ -262,20 +208,12 @@ pub async fn reset_password(app: &App, actor: &Actor, id: Uuid) -> Result<String
     user.password_hash = hash_password(&password).await?;
     user.must_change_password = true;
     user.updated_at = new_id_and_time().1;
-    let event = actor.event(
-        "user.password_reset",
-        "user",
-        Some(id.to_string()),
-        json!({}),
-    );
+    let event = actor.event("user.password_reset", "user", Some(id.to_string()), json!({}));
     app.db.save_user(&user, true, &event).await?;
     Ok(password)
 }
 
 /// Finds an account by username for the command line.
 pub async fn by_username(app: &App, username: &str) -> Result<User, AppError> {
-    app.db
-        .user_by_username(&username.trim().to_lowercase())
-        .await?
-        .ok_or(AppError::NotFound)
+    app.db.user_by_username(&username.trim().to_lowercase()).await?.ok_or(AppError::NotFound)
 }

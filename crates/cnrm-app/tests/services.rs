@@ -27,17 +27,8 @@ async fn make_user(db: &TestDb, org: uuid::Uuid, username: &str, role: &str) -> 
         role: role.into(),
         ..Default::default()
     };
-    let account = users::create(&db.app, &Actor::console(), &input)
-        .await
-        .unwrap();
-    (
-        Actor {
-            user: account.user,
-            ip: Some("10.0.0.1".into()),
-            via: Via::Web,
-        },
-        account.password,
-    )
+    let account = users::create(&db.app, &Actor::console(), &input).await.unwrap();
+    (Actor { user: account.user, ip: Some("10.0.0.1".into()), via: Via::Web }, account.password)
 }
 
 fn first_page() -> PageRequest {
@@ -190,8 +181,6 @@ async fn drop_guards(db: &TestDb) {
             raw(db, "DROP TRIGGER audit_log_no_update").await.unwrap();
             raw(db, "DROP TRIGGER audit_log_no_delete").await.unwrap();
         }
-        cnrm_store::Backend::Postgres => raw(db, "DROP TRIGGER audit_log_no_change ON audit_log")
-            .await
-            .unwrap(),
+        cnrm_store::Backend::Postgres => raw(db, "DROP TRIGGER audit_log_no_change ON audit_log").await.unwrap(),
     }
 }

@@ -14,8 +14,7 @@ include!("../../cnrm-store/shared/queries.rs");
 impl Store {
     /// Connects to a `postgres://` URL; with `schema`, every connection works inside that schema.
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
-        let mut options =
-            PgConnectOptions::from_str(url).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut options = PgConnectOptions::from_str(url).map_err(|e| StoreError::Backend(e.to_string()))?;
         if let Some(schema) = schema {
             options = options.options([("search_path", schema)]);
         }
@@ -31,9 +30,5 @@ impl Store {
 
 /// Runs one statement outside the `Database` trait: schema management for tests and tooling.
 pub async fn execute(store: &Store, sql: &str) -> Result<(), StoreError> {
-    sqlx::raw_sql(sql)
-        .execute(&store.pool)
-        .await
-        .map(|_| ())
-        .map_err(store_error)
+    sqlx::raw_sql(sql).execute(&store.pool).await.map(|_| ()).map_err(store_error)
 }

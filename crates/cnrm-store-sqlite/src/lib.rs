@@ -14,11 +14,7 @@ include!("../../cnrm-store/shared/queries.rs");
 impl Store {
     /// Opens (creating if needed) the database at a `sqlite:` URL or a plain file path.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        let url = if url.starts_with("sqlite:") {
-            url.to_string()
-        } else {
-            format!("sqlite://{url}")
-        };
+        let url = if url.starts_with("sqlite:") { url.to_string() } else { format!("sqlite://{url}") };
         let options = SqliteConnectOptions::from_str(&url)
             .map_err(|e| StoreError::Backend(e.to_string()))?
             .create_if_missing(true)
@@ -37,9 +33,5 @@ impl Store {
 
 /// Runs one statement outside the `Database` trait: maintenance and tests.
 pub async fn execute(store: &Store, sql: &str) -> Result<(), StoreError> {
-    sqlx::raw_sql(sql)
-        .execute(&store.pool)
-        .await
-        .map(|_| ())
-        .map_err(store_error)
+    sqlx::raw_sql(sql).execute(&store.pool).await.map(|_| ()).map_err(store_error)
 }

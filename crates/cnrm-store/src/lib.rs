@@ -47,11 +47,7 @@ pub fn uuid_v7_floor(at: OffsetDateTime) -> Uuid {
 pub fn new_id_and_time() -> (Uuid, OffsetDateTime) {
     let now = cnrm_domain::audit::storage_precision(OffsetDateTime::now_utc());
     let millis = (now.unix_timestamp_nanos() / 1_000_000) as u64;
-    let ts = uuid::Timestamp::from_unix(
-        uuid::NoContext,
-        millis / 1000,
-        ((millis % 1000) * 1_000_000) as u32,
-    );
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, millis / 1000, ((millis % 1000) * 1_000_000) as u32);
     (Uuid::new_v7(ts), now)
 }
 
@@ -84,76 +80,39 @@ pub trait Database: Send + Sync + 'static {
     async fn save_organisation(&self, org: &Organisation, audit: &AuditEvent) -> StoreResult<()>;
     async fn organisation(&self, id: Uuid) -> StoreResult<Option<Organisation>>;
     /// A page of organisations; `only` restricts the list to one organisation.
-    async fn organisations(
-        &self,
-        only: Option<Uuid>,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Organisation>>;
+    async fn organisations(&self, only: Option<Uuid>, page: &PageRequest) -> StoreResult<Page<Organisation>>;
     /// Every organisation's id, name and acronym, for choices in forms.
     async fn organisation_names(&self) -> StoreResult<Vec<OrganisationName>>;
 
     // Users.
     /// Creates or changes an account (its username, creation and last login time stay);
     /// `end_sessions` also ends its sessions (after a password, role or status change).
-    async fn save_user(
-        &self,
-        user: &User,
-        end_sessions: bool,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    async fn save_user(&self, user: &User, end_sessions: bool, audit: &AuditEvent) -> StoreResult<()>;
     async fn user(&self, id: Uuid) -> StoreResult<Option<User>>;
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     async fn users(&self, only: Option<Uuid>, page: &PageRequest) -> StoreResult<Page<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
 
     // Login attempts and sessions.
-    async fn record_login_attempt(
-        &self,
-        attempt: &LoginAttempt,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    async fn record_login_attempt(&self, attempt: &LoginAttempt, audit: &AuditEvent) -> StoreResult<()>;
     /// Failures since `since` for the username and for the address.
-    async fn recent_login_failures(
-        &self,
-        username: &str,
-        ip: &str,
-        since: OffsetDateTime,
-    ) -> StoreResult<(i64, i64)>;
+    async fn recent_login_failures(&self, username: &str, ip: &str, since: OffsetDateTime) -> StoreResult<(i64, i64)>;
     /// Records a successful login: the attempt, the new session, the user's last login time.
-    async fn open_session(
-        &self,
-        attempt: &LoginAttempt,
-        session: &Session,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    async fn open_session(&self, attempt: &LoginAttempt, session: &Session, audit: &AuditEvent) -> StoreResult<()>;
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
-    async fn touch_session(
-        &self,
-        token_hash: &str,
-        at: OffsetDateTime,
-        expires_at: OffsetDateTime,
-    ) -> StoreResult<()>;
+    async fn touch_session(&self, token_hash: &str, at: OffsetDateTime, expires_at: OffsetDateTime) -> StoreResult<()>;
     async fn close_session(&self, token_hash: &str, audit: &AuditEvent) -> StoreResult<()>;
 
     // API tokens.
     async fn insert_api_token(&self, token: &ApiToken, audit: &AuditEvent) -> StoreResult<()>;
     async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
     async fn api_tokens_of(&self, user_id: Uuid) -> StoreResult<Vec<ApiToken>>;
-    async fn revoke_api_token(
-        &self,
-        id: Uuid,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    async fn revoke_api_token(&self, id: Uuid, at: OffsetDateTime, audit: &AuditEvent) -> StoreResult<()>;
     async fn touch_api_token(&self, id: Uuid, at: OffsetDateTime) -> StoreResult<()>;
 
     // Code of conduct.
     async fn current_code_of_conduct(&self) -> StoreResult<Option<CodeOfConduct>>;
-    async fn insert_code_of_conduct(
-        &self,
-        code: &CodeOfConduct,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    async fn insert_code_of_conduct(&self, code: &CodeOfConduct, audit: &AuditEvent) -> StoreResult<()>;
     async fn accept_code_of_conduct(
         &self,
         user_id: Uuid,
@@ -165,11 +124,7 @@ pub trait Database: Send + Sync + 'static {
     // Audit trail.
     /// Appends an entry on its own (a view, a denial, a failed login with no account).
     async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()>;
-    async fn audit_entries(
-        &self,
-        filter: &AuditFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<AuditEntry>>;
+    async fn audit_entries(&self, filter: &AuditFilter, page: &PageRequest) -> StoreResult<Page<AuditEntry>>;
     /// Up to `limit` entries with `seq > after`, in order: verification reads the chain in batches.
     async fn audit_chain(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>>;
     /// The sequence number of the latest entry, as kept by the chain head.

@@ -43,11 +43,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn actor(&self) -> Option<Actor> {
-        self.user.as_ref().map(|(user, _)| Actor {
-            user: user.clone(),
-            ip: Some(self.ip.clone()),
-            via: Via::Web,
-        })
+        self.user.as_ref().map(|(user, _)| Actor { user: user.clone(), ip: Some(self.ip.clone()), via: Via::Web })
     }
 
     pub fn cookie(&self, name: &'static str, value: String) -> Cookie<'static> {
@@ -63,17 +59,8 @@ impl Ctx {
 /// The client address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
 pub fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for {
-        if let Some(forwarded) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        {
-            if let Some(first) = forwarded
-                .split(',')
-                .next()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
+        if let Some(forwarded) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+            if let Some(first) = forwarded.split(',').next().map(str::trim).filter(|s| !s.is_empty()) {
                 return first.to_string();
             }
         }
@@ -90,11 +77,7 @@ fn is_state_changing(method: &Method) -> bool {
 }
 
 /// Middleware for every page route: resolves the [`Ctx`] and rejects forms without a valid CSRF token.
-pub async fn resolve_context(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn resolve_context(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let jar = CookieJar::from_headers(&parts.headers);
     let ip = client_ip(&parts, state.settings.trust_forwarded_for);
@@ -108,71 +91,44 @@ pub async fn resolve_context(
     let locale = user
         .as_ref()
         .map(|(u, _)| u.locale)
-        .or_else(|| {
-            jar.get(LOCALE_COOKIE)
-                .and_then(|c| Locale::parse(c.value()))
-        })
+        .or_else(|| jar.get(LOCALE_COOKIE).and_then(|c| Locale::parse(c.value())))
         .unwrap_or_else(|| {
             Locale::from_accept_language(
-                parts
-                    .headers
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or(""),
+                parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or(""),
             )
         });
-    let anonymous_token = jar
-        .get(CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 64);
-    let new_anonymous_token =
-        (user.is_none() && anonymous_token.is_none()).then(auth::random_secret);
+    let anonymous_token = jar.get(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 64);
+    let new_anonymous_token = (user.is_none() && anonymous_token.is_none()).then(auth::random_secret);
     let csrf = match &user {
         Some((_, session)) => session.csrf_token.clone(),
-        None => anonymous_token
-            .clone()
-            .or(new_anonymous_token.clone())
-            .unwrap_or_default(),
+        None => anonymous_token.clone().or(new_anonymous_token.clone()).unwrap_or_default(),
     };
     let ctx = Ctx {
         tr: Tr::new(locale),
         ip,
-        path: parts
-            .uri
-            .path_and_query()
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "/".into()),
+        path: parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into()),
         user,
         csrf,
-        secure_cookies: state.settings.secure_cookies,
+        secure_cookies: state.settings.secure_cookies
+            || (state.settings.trust_forwarded_for
+                && parts.headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")),
     };
 
     let body = if is_state_changing(&parts.method) {
         let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
             Ok(b) => b,
-            Err(_) => {
-                return PageError::Status(StatusCode::PAYLOAD_TOO_LARGE, ctx.tr).into_response()
-            }
+            Err(_) => return PageError::Status(StatusCode::PAYLOAD_TOO_LARGE, ctx.tr).into_response(),
         };
-        let sent = form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.into_owned());
+        let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned());
         // A fresh anonymous token was never handed out, so it cannot be what the form carries.
-        let expected = if new_anonymous_token.is_some() {
-            None
-        } else {
-            Some(ctx.csrf.as_bytes())
-        };
-        let valid = matches!((sent, expected), (Some(s), Some(e)) if !e.is_empty() && bool::from(s.as_bytes().ct_eq(e)));
+        let expected = if new_anonymous_token.is_some() { None } else { Some(ctx.csrf.as_bytes()) };
+        let valid =
+            matches!((sent, expected), (Some(s), Some(e)) if !e.is_empty() && bool::from(s.as_bytes().ct_eq(e)));
         if !valid {
             tracing::warn!(path = %ctx.path, ip = %ctx.ip, "form refused: missing or invalid CSRF token");
             if let Some(actor) = ctx.actor() {
-                let event = actor.event(
-                    "access.csrf_rejected",
-                    "request",
-                    Some(ctx.path.clone()),
-                    serde_json::json!({}),
-                );
+                let event =
+                    actor.event("access.csrf_rejected", "request", Some(ctx.path.clone()), serde_json::json!({}));
                 let _ = state.app.db.append_audit(&event).await;
             }
             return PageError::Csrf(ctx.tr).into_response();
@@ -187,29 +143,16 @@ pub async fn resolve_context(
         log_denial(&state, ctx.actor(), &ctx.path).await;
     }
     match new_anonymous_token {
-        Some(token) => (
-            CookieJar::new().add(ctx.cookie(CSRF_COOKIE, token)),
-            response,
-        )
-            .into_response(),
+        Some(token) => (CookieJar::new().add(ctx.cookie(CSRF_COOKIE, token)), response).into_response(),
         None => response,
     }
 }
 
 /// Records a refused request: in the log for operators, in the audit trail for the record.
 pub async fn log_denial(state: &AppState, actor: Option<Actor>, path: &str) {
-    tracing::warn!(
-        path,
-        user = actor.as_ref().map(|a| a.user.username.as_str()),
-        "access denied"
-    );
+    tracing::warn!(path, user = actor.as_ref().map(|a| a.user.username.as_str()), "access denied");
     if let Some(actor) = actor {
-        let event = actor.event(
-            "access.denied",
-            "request",
-            Some(path.to_string()),
-            serde_json::json!({}),
-        );
+        let event = actor.event("access.denied", "request", Some(path.to_string()), serde_json::json!({}));
         if let Err(e) = state.app.db.append_audit(&event).await {
             tracing::error!(error = %e, "could not audit a denied request");
         }
@@ -220,11 +163,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .ok_or(PageError::Internal(Tr::new(Locale::Fr)))
+        parts.extensions.get::<Ctx>().cloned().ok_or(PageError::Internal(Tr::new(Locale::Fr)))
     }
 }
 
@@ -237,35 +176,21 @@ pub struct Auth {
 
 /// Pages a user may reach before accepting the code of conduct or changing an imposed password.
 fn reachable_while_gated(path: &str) -> bool {
-    [
-        "/code-of-conduct",
-        "/logout",
-        "/locale",
-        "/account/password",
-    ]
-    .iter()
-    .any(|p| path.starts_with(p))
+    ["/code-of-conduct", "/logout", "/locale", "/account/password"].iter().any(|p| path.starts_with(p))
 }
 
 impl FromRequestParts<AppState> for Auth {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
         let Some((user, session)) = ctx.user.clone() else {
             let next = form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect::<String>();
             return Err(Redirect::to(&format!("/login?next={next}")).into_response());
         };
         let path = parts.uri.path();
         if !reachable_while_gated(path) {
-            let current = conduct::current(&state.app)
-                .await
-                .map_err(|e| PageError::from(e).into_response())?;
+            let current = conduct::current(&state.app).await.map_err(|e| PageError::from(e).into_response())?;
             if conduct::must_accept(&user, current.as_ref()) {
                 return Err(Redirect::to("/code-of-conduct").into_response());
             }
@@ -273,15 +198,7 @@ impl FromRequestParts<AppState> for Auth {
                 return Err(Redirect::to("/account/password").into_response());
             }
         }
-        let actor = Actor {
-            user,
-            ip: Some(ctx.ip.clone()),
-            via: Via::Web,
-        };
-        Ok(Auth {
-            ctx,
-            actor,
-            session,
-        })
+        let actor = Actor { user, ip: Some(ctx.ip.clone()), via: Via::Web };
+        Ok(Auth { ctx, actor, session })
     }
 }

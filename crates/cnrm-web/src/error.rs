@@ -66,27 +66,17 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             PageError::App(AppError::Unauthenticated, _) => Redirect::to("/login").into_response(),
-            PageError::App(AppError::Forbidden, tr) => {
-                page(tr, StatusCode::FORBIDDEN, "error-forbidden")
-            }
-            PageError::App(AppError::NotFound, tr) => {
-                page(tr, StatusCode::NOT_FOUND, "error-not-found")
-            }
-            PageError::App(AppError::Invalid(_), tr) => {
-                page(tr, StatusCode::UNPROCESSABLE_ENTITY, "error-invalid")
-            }
+            PageError::App(AppError::Forbidden, tr) => page(tr, StatusCode::FORBIDDEN, "error-forbidden"),
+            PageError::App(AppError::NotFound, tr) => page(tr, StatusCode::NOT_FOUND, "error-not-found"),
+            PageError::App(AppError::Invalid(_), tr) => page(tr, StatusCode::UNPROCESSABLE_ENTITY, "error-invalid"),
             PageError::App(e, tr) => {
                 tracing::error!(error = %e, "request failed");
                 page(tr, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }
             PageError::Csrf(tr) => page(tr, StatusCode::FORBIDDEN, "error-csrf"),
-            PageError::Status(StatusCode::NOT_FOUND, tr) => {
-                page(tr, StatusCode::NOT_FOUND, "error-not-found")
-            }
+            PageError::Status(StatusCode::NOT_FOUND, tr) => page(tr, StatusCode::NOT_FOUND, "error-not-found"),
             PageError::Status(status, tr) => page(tr, status, "error-internal"),
-            PageError::Internal(tr) => {
-                page(tr, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
-            }
+            PageError::Internal(tr) => page(tr, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
         }
     }
 }

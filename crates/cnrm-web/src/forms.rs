@@ -15,9 +15,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
-        serde_html_form::from_bytes(&bytes)
-            .map(Form)
-            .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+        serde_html_form::from_bytes(&bytes).map(Form).map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
     }
 }
 

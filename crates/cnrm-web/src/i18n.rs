@@ -46,21 +46,14 @@ impl Tr {
 
     /// The message for `key`; the key itself when missing, so a gap is visible but harmless.
     pub fn t(&self, key: &str) -> String {
-        LOCALES
-            .try_lookup(self.lang(), key)
-            .unwrap_or_else(|| key.to_string())
+        LOCALES.try_lookup(self.lang(), key).unwrap_or_else(|| key.to_string())
     }
 
     /// The message for `key` with named arguments.
     pub fn t_with<A: AsRef<[(&'static str, String)]>>(&self, key: &str, args: A) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue> = args
-            .as_ref()
-            .iter()
-            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
-            .collect();
-        LOCALES
-            .try_lookup_with_args(self.lang(), key, &args)
-            .unwrap_or_else(|| key.to_string())
+        let args: HashMap<Cow<'static, str>, FluentValue> =
+            args.as_ref().iter().map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone()))).collect();
+        LOCALES.try_lookup_with_args(self.lang(), key, &args).unwrap_or_else(|| key.to_string())
     }
 
     pub fn role(&self, role: cnrm_domain::Role) -> String {
@@ -68,10 +61,7 @@ impl Tr {
     }
 
     pub fn permission(&self, permission: cnrm_domain::Permission) -> String {
-        self.t(&format!(
-            "permission-{}",
-            permission.code().replace('_', "-")
-        ))
+        self.t(&format!("permission-{}", permission.code().replace('_', "-")))
     }
 
     pub fn scope(&self, scope: cnrm_domain::Scope) -> String {
@@ -96,9 +86,7 @@ impl Tr {
     }
 
     pub fn opt_datetime(&self, at: &Option<time::OffsetDateTime>) -> String {
-        at.as_ref()
-            .map(|a| self.datetime(a))
-            .unwrap_or_else(|| "—".into())
+        at.as_ref().map(|a| self.datetime(a)).unwrap_or_else(|| "—".into())
     }
 }
 
@@ -121,10 +109,7 @@ mod tests {
         assert!(fr.len() > 100, "{}", fr.len());
         let only_fr: Vec<_> = fr.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&fr).collect();
-        assert!(
-            only_fr.is_empty() && only_en.is_empty(),
-            "only in fr: {only_fr:?}; only in en: {only_en:?}"
-        );
+        assert!(only_fr.is_empty() && only_en.is_empty(), "only in fr: {only_fr:?}; only in en: {only_en:?}");
     }
 
     #[test]
@@ -132,16 +117,10 @@ mod tests {
         for locale in Locale::ALL {
             let tr = Tr::new(locale);
             for role in cnrm_domain::Role::ALL {
-                assert!(
-                    !tr.role(role).starts_with("role-"),
-                    "{role:?} in {locale:?}"
-                );
+                assert!(!tr.role(role).starts_with("role-"), "{role:?} in {locale:?}");
             }
             for p in cnrm_domain::Permission::ALL {
-                assert!(
-                    !tr.permission(p).starts_with("permission-"),
-                    "{p:?} in {locale:?}"
-                );
+                assert!(!tr.permission(p).starts_with("permission-"), "{p:?} in {locale:?}");
             }
             for s in [
                 cnrm_domain::Scope::Own,
@@ -152,10 +131,7 @@ mod tests {
                 assert!(!tr.scope(s).starts_with("scope-"));
             }
             for t in cnrm_domain::organisation::OrganisationType::ALL {
-                assert!(
-                    !tr.org_type(t).starts_with("org-type-"),
-                    "{t:?} in {locale:?}"
-                );
+                assert!(!tr.org_type(t).starts_with("org-type-"), "{t:?} in {locale:?}");
             }
         }
     }
@@ -163,9 +139,7 @@ mod tests {
     #[test]
     fn arguments_are_substituted() {
         let tr = Tr::new(Locale::En);
-        assert!(tr
-            .t_with("error-account-locked", &[("minutes", "15".into())])
-            .contains("locked for 15 minutes"));
+        assert!(tr.t_with("error-account-locked", &[("minutes", "15".into())]).contains("locked for 15 minutes"));
         assert_eq!(Tr::new(Locale::Fr).t("nav-home"), "Accueil");
     }
 }

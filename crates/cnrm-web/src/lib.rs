@@ -55,63 +55,27 @@ pub fn router(state: AppState) -> Router {
     metrics_handle();
     let pages = Router::new()
         .route("/", get(pages::home::home))
-        .route(
-            "/login",
-            get(pages::session::login_form).post(pages::session::login),
-        )
+        .route("/login", get(pages::session::login_form).post(pages::session::login))
         .route("/logout", post(pages::session::logout))
         .route("/locale", post(pages::session::switch_locale))
-        .route(
-            "/code-of-conduct",
-            get(pages::conduct::show).post(pages::conduct::accept),
-        )
-        .route(
-            "/admin/code-of-conduct",
-            get(pages::conduct::edit_form).post(pages::conduct::publish),
-        )
+        .route("/code-of-conduct", get(pages::conduct::show).post(pages::conduct::accept))
+        .route("/admin/code-of-conduct", get(pages::conduct::edit_form).post(pages::conduct::publish))
         .route("/account", get(pages::account::show))
-        .route(
-            "/account/password",
-            get(pages::account::password_form).post(pages::account::change_password),
-        )
+        .route("/account/password", get(pages::account::password_form).post(pages::account::change_password))
         .route("/account/tokens", post(pages::account::create_token))
-        .route(
-            "/account/tokens/{id}/revoke",
-            post(pages::account::revoke_token),
-        )
-        .route(
-            "/organisations",
-            get(pages::organisations::list).post(pages::organisations::create),
-        )
+        .route("/account/tokens/{id}/revoke", post(pages::account::revoke_token))
+        .route("/organisations", get(pages::organisations::list).post(pages::organisations::create))
         .route("/organisations/new", get(pages::organisations::new_form))
-        .route(
-            "/organisations/{id}",
-            get(pages::organisations::show).post(pages::organisations::update),
-        )
-        .route(
-            "/organisations/{id}/edit",
-            get(pages::organisations::edit_form),
-        )
+        .route("/organisations/{id}", get(pages::organisations::show).post(pages::organisations::update))
+        .route("/organisations/{id}/edit", get(pages::organisations::edit_form))
         .route("/users", get(pages::users::list).post(pages::users::create))
         .route("/users/new", get(pages::users::new_form))
-        .route(
-            "/users/{id}",
-            get(pages::users::show).post(pages::users::update),
-        )
-        .route(
-            "/users/{id}/reset-password",
-            post(pages::users::reset_password),
-        )
+        .route("/users/{id}", get(pages::users::show).post(pages::users::update))
+        .route("/users/{id}/reset-password", post(pages::users::reset_password))
         .route("/audit", get(pages::audit::list))
         .route("/roles", get(pages::roles::table))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            context::resolve_context,
-        ));
-    let api = api::router().layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        api::log_api_denials,
-    ));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), context::resolve_context));
+    let api = api::router().layer(axum::middleware::from_fn_with_state(state.clone(), api::log_api_denials));
     Router::new()
         .merge(pages)
         .route("/assets/{file}", get(assets::serve))

@@ -7,16 +7,8 @@ use axum::http::StatusCode;
 use cnrm_app::test_both_backends;
 use support::Platform;
 
-const ROLES: [&str; 8] = [
-    "admin",
-    "secretariat",
-    "oim.admin",
-    "oim.gestion",
-    "oim.agent",
-    "oim.suivi",
-    "anpe.focal",
-    "ue.observateur",
-];
+const ROLES: [&str; 8] =
+    ["admin", "secretariat", "oim.admin", "oim.gestion", "oim.agent", "oim.suivi", "anpe.focal", "ue.observateur"];
 
 /// Expected status for each role, in the order of [`ROLES`].
 type Row = (&'static str, &'static str, [u16; 8]);
@@ -31,53 +23,21 @@ const PAGES: &[Row] = &[
     ("GET", "/organisations", [OK; 8]),
     ("GET", "/organisations?q=oim&sort=acronym&dir=desc", [OK; 8]),
     ("GET", "/organisations/{oim}", [OK; 8]),
-    (
-        "GET",
-        "/organisations/new",
-        [OK, OK, NO, NO, NO, NO, NO, NO],
-    ),
-    (
-        "GET",
-        "/organisations/{oim}/edit",
-        [OK, OK, OK, NO, NO, NO, NO, NO],
-    ),
-    (
-        "GET",
-        "/organisations/{anpe}/edit",
-        [OK, OK, NO, NO, NO, NO, NO, NO],
-    ),
+    ("GET", "/organisations/new", [OK, OK, NO, NO, NO, NO, NO, NO]),
+    ("GET", "/organisations/{oim}/edit", [OK, OK, OK, NO, NO, NO, NO, NO]),
+    ("GET", "/organisations/{anpe}/edit", [OK, OK, NO, NO, NO, NO, NO, NO]),
     ("GET", "/users", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("GET", "/users/new", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("GET", "/users/{target}", [OK, NO, OK, NO, NO, NO, NO, NO]),
-    (
-        "GET",
-        "/users/{anpe_user}",
-        [OK, NO, 404, NO, NO, NO, NO, NO],
-    ),
+    ("GET", "/users/{anpe_user}", [OK, NO, 404, NO, NO, NO, NO, NO]),
     ("GET", "/audit", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("GET", "/roles", [OK, NO, OK, NO, NO, NO, NO, NO]),
-    (
-        "GET",
-        "/admin/code-of-conduct",
-        [OK, NO, NO, NO, NO, NO, NO, NO],
-    ),
+    ("GET", "/admin/code-of-conduct", [OK, NO, NO, NO, NO, NO, NO, NO]),
     ("GET", "/code-of-conduct", [OK; 8]),
     ("GET", "/account/password", [OK; 8]),
-    (
-        "POST",
-        "/users/{target}/reset-password",
-        [OK, NO, OK, NO, NO, NO, NO, NO],
-    ),
-    (
-        "POST",
-        "/users/{anpe_user}/reset-password",
-        [OK, NO, 404, NO, NO, NO, NO, NO],
-    ),
-    (
-        "POST",
-        "/organisations/{anpe}",
-        [303, 303, NO, NO, NO, NO, NO, NO],
-    ),
+    ("POST", "/users/{target}/reset-password", [OK, NO, OK, NO, NO, NO, NO, NO]),
+    ("POST", "/users/{anpe_user}/reset-password", [OK, NO, 404, NO, NO, NO, NO, NO]),
+    ("POST", "/organisations/{anpe}", [303, 303, NO, NO, NO, NO, NO, NO]),
     ("POST", "/organisations", [303, 303, NO, NO, NO, NO, NO, NO]),
 ];
 
@@ -87,37 +47,13 @@ const API: &[Row] = &[
     ("GET", "/api/v1/organisations/{oim}", [OK; 8]),
     ("GET", "/api/v1/admin-units", [OK; 8]),
     ("GET", "/api/v1/roles", [OK; 8]),
-    (
-        "POST",
-        "/api/v1/organisations",
-        [201, 201, NO, NO, NO, NO, NO, NO],
-    ),
-    (
-        "PUT",
-        "/api/v1/organisations/{oim}",
-        [OK, OK, OK, NO, NO, NO, NO, NO],
-    ),
-    (
-        "PUT",
-        "/api/v1/organisations/{anpe}",
-        [OK, OK, NO, NO, NO, NO, NO, NO],
-    ),
+    ("POST", "/api/v1/organisations", [201, 201, NO, NO, NO, NO, NO, NO]),
+    ("PUT", "/api/v1/organisations/{oim}", [OK, OK, OK, NO, NO, NO, NO, NO]),
+    ("PUT", "/api/v1/organisations/{anpe}", [OK, OK, NO, NO, NO, NO, NO, NO]),
     ("GET", "/api/v1/users", [OK, NO, OK, NO, NO, NO, NO, NO]),
-    (
-        "GET",
-        "/api/v1/users/{target}",
-        [OK, NO, OK, NO, NO, NO, NO, NO],
-    ),
-    (
-        "GET",
-        "/api/v1/users/{anpe_user}",
-        [OK, NO, 404, NO, NO, NO, NO, NO],
-    ),
-    (
-        "PUT",
-        "/api/v1/users/{target}",
-        [OK, NO, OK, NO, NO, NO, NO, NO],
-    ),
+    ("GET", "/api/v1/users/{target}", [OK, NO, OK, NO, NO, NO, NO, NO]),
+    ("GET", "/api/v1/users/{anpe_user}", [OK, NO, 404, NO, NO, NO, NO, NO]),
+    ("PUT", "/api/v1/users/{target}", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("POST", "/api/v1/users", [201, NO, 201, NO, NO, NO, NO, NO]),
     ("GET", "/api/v1/audit", [OK, NO, OK, NO, NO, NO, NO, NO]),
 ];
@@ -140,18 +76,13 @@ async fn add_targets(p: &Platform) {
             team: "Kayes".into(),
             ..Default::default()
         };
-        cnrm_app::users::create(&p.db.app, &cnrm_app::Actor::console(), &input)
-            .await
-            .unwrap();
+        cnrm_app::users::create(&p.db.app, &cnrm_app::Actor::console(), &input).await.unwrap();
     }
 }
 
 fn organisation_form(role: &str, index: usize) -> Vec<(String, String)> {
     vec![
-        (
-            "name".into(),
-            format!("Organisation créée par {role} {index}"),
-        ),
+        ("name".into(), format!("Organisation créée par {role} {index}")),
         ("type".into(), "national_ngo".into()),
         ("regions".into(), "ML01".into()),
         ("regions".into(), "ML0103".into()),
@@ -181,10 +112,7 @@ async fn run_matrix(p: Platform) {
                     } else {
                         Vec::new()
                     };
-                    let fields: Vec<(&str, &str)> = fields
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str()))
-                        .collect();
+                    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                     client.get("/account").await;
                     client.post(&url, &fields).await
                 }
@@ -220,17 +148,9 @@ async fn run_matrix(p: Platform) {
                     let (name, acronym, kind) = if *method == "POST" {
                         (format!("API org by {role}"), String::new(), "national_ngo")
                     } else if path.contains("{anpe}") {
-                        (
-                            "Agence nationale pour l'emploi".to_string(),
-                            "ANPE".to_string(),
-                            "government",
-                        )
+                        ("Agence nationale pour l'emploi".to_string(), "ANPE".to_string(), "government")
                     } else {
-                        (
-                            "Organisation internationale pour les migrations".to_string(),
-                            "OIM".to_string(),
-                            "un_agency",
-                        )
+                        ("Organisation internationale pour les migrations".to_string(), "OIM".to_string(), "un_agency")
                     };
                     Some(
                         serde_json::json!({ "name": name, "acronym": acronym, "type": kind, "regions": ["ML01"], "active": true }),
@@ -254,17 +174,8 @@ async fn run_matrix(p: Platform) {
             assert_eq!(*role, "ue.observateur", "only donors have no API access");
         }
     }
-    assert!(
-        failures.is_empty(),
-        "permission matrix mismatches:\n{}",
-        failures.join("\n")
-    );
-    let audited = p
-        .audit_actions()
-        .await
-        .iter()
-        .filter(|(a, _)| a == "access.denied")
-        .count();
+    assert!(failures.is_empty(), "permission matrix mismatches:\n{}", failures.join("\n"));
+    let audited = p.audit_actions().await.iter().filter(|(a, _)| a == "access.denied").count();
     assert_eq!(audited, denials, "every denial is in the audit trail");
 }
 

@@ -8,6 +8,21 @@ use cnrm_app::test_both_backends;
 use support::{Platform, DEMO_PASSWORD};
 
 test_both_backends! {
+    async fn session_cookies_are_http_only_same_site_and_secure_over_https(db) {
+        let settings = cnrm_web::WebSettings { secure_cookies: true, trust_forwarded_for: false };
+        let p = Platform::with_settings(db, settings).await;
+        p.accept_conduct("oim.agent").await;
+        let cookies = p.client().login_cookies("oim.agent", DEMO_PASSWORD).await;
+        let session = cookies.iter().find(|c| c.starts_with("cnrm_session=")).expect("a session cookie");
+        for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+            assert!(session.contains(attribute), "{attribute} missing from {session}");
+        }
+        let plain = Platform::on(cnrm_app::testing::TestDb::new(cnrm_app::testing::TestBackend::Sqlite).await).await;
+        let cookies = plain.client().login_cookies("oim.agent", DEMO_PASSWORD).await;
+        let session = cookies.iter().find(|c| c.starts_with("cnrm_session=")).unwrap();
+        assert!(session.contains("HttpOnly") && !session.contains("Secure"), "{session}");
+    }
+
     async fn wrong_password_then_lockout_with_a_clear_message(db) {
         let p = Platform::on(db).await;
         let mut client = p.client();

@@ -13,12 +13,7 @@ use std::sync::Arc;
 #[command(version, about, long_about = None)]
 struct Cli {
     /// Database: `sqlite:FILE` (created if missing) or `postgres://user:pass@host/db`.
-    #[arg(
-        long,
-        global = true,
-        env = "CNRM_DATABASE_URL",
-        default_value = "sqlite:cnrm.sqlite3"
-    )]
+    #[arg(long, global = true, env = "CNRM_DATABASE_URL", default_value = "sqlite:cnrm.sqlite3")]
     database: String,
     #[command(subcommand)]
     command: Command,
@@ -117,11 +112,9 @@ enum ImportCommand {
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var("CNRM_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
@@ -130,25 +123,19 @@ fn init_logging() {
 }
 
 async fn open(url: &str) -> Result<App> {
-    let db = cnrm_app::connect(url)
-        .await
-        .with_context(|| format!("opening the database {}", cnrm_app::redact_url(url)))?;
+    let db =
+        cnrm_app::connect(url).await.with_context(|| format!("opening the database {}", cnrm_app::redact_url(url)))?;
     db.migrate().await.context("applying migrations")?;
     let app = App::new(db);
-    bootstrap::prepare(&app)
-        .await
-        .context("loading reference data")?;
+    bootstrap::prepare(&app).await.context("loading reference data")?;
     Ok(app)
 }
 
 fn explain(e: AppError) -> anyhow::Error {
     match e {
         AppError::Invalid(errors) => {
-            let lines: Vec<String> = errors
-                .0
-                .iter()
-                .map(|f| format!("  --{}: {}", f.field.replace('_', "-"), f.message))
-                .collect();
+            let lines: Vec<String> =
+                errors.0.iter().map(|f| format!("  --{}: {}", f.field.replace('_', "-"), f.message)).collect();
             anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
         }
         AppError::NotFound => anyhow::anyhow!("not found"),
@@ -159,21 +146,12 @@ fn explain(e: AppError) -> anyhow::Error {
 async fn load_demo(app: &App, args: DemoArgs) -> Result<()> {
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} demo data [{bar:30}] {pos}/{len} {msg}")
-            .expect("valid template"),
+        ProgressStyle::with_template("{spinner} demo data [{bar:30}] {pos}/{len} {msg}").expect("valid template"),
     );
     let accounts = demo::load(app, args.seed, &bar).await.map_err(explain)?;
-    println!(
-        "Demo accounts (password for all: {}):",
-        demo::demo_password(args.seed)
-    );
+    println!("Demo accounts (password for all: {}):", demo::demo_password(args.seed));
     for a in &accounts {
-        println!(
-            "  {:<16} {:<22} {}",
-            a.username,
-            a.role.code(),
-            a.organisation
-        );
+        println!("  {:<16} {:<22} {}", a.username, a.role.code(), a.organisation);
     }
     Ok(())
 }
@@ -184,8 +162,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };
@@ -200,14 +177,8 @@ async fn serve(url: &str, args: ServeArgs) -> Result<()> {
     if args.demo {
         load_demo(&app, args.demo_args).await?;
     }
-    if let Some(first) = bootstrap::first_administrator(&app)
-        .await
-        .map_err(explain)?
-    {
-        println!(
-            "First administrator created. Username: {}  Password: {}",
-            first.username, first.password
-        );
+    if let Some(first) = bootstrap::first_administrator(&app).await.map_err(explain)? {
+        println!("First administrator created. Username: {}  Password: {}", first.username, first.password);
         println!("This password is shown once; it must be changed at first login.");
     }
     let state = cnrm_web::AppState {
@@ -217,18 +188,14 @@ async fn serve(url: &str, args: ServeArgs) -> Result<()> {
             trust_forwarded_for: args.trust_forwarded_for,
         }),
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(address = %args.listen, database = %cnrm_app::redact_url(url), "cnrm is serving");
     println!("cnrm is serving on http://{}", args.listen);
-    axum::serve(
-        listener,
-        cnrm_web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("serving")?;
+    axum::serve(listener, cnrm_web::router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
     Ok(())
 }
 
@@ -247,11 +214,7 @@ async fn find_organisation(app: &App, needle: &str) -> Result<uuid::Uuid> {
         [one] => Ok(one.id),
         [] => bail!(
             "no organisation called {needle:?}; known: {}",
-            names
-                .iter()
-                .map(|o| o.label())
-                .collect::<Vec<_>>()
-                .join(", ")
+            names.iter().map(|o| o.label()).collect::<Vec<_>>().join(", ")
         ),
         _ => bail!("{needle:?} names several organisations; use the id"),
     }
@@ -262,10 +225,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve(&cli.database, args).await,
         Command::Migrate => {
             open(&cli.database).await?;
-            println!(
-                "Database is up to date: {}",
-                cnrm_app::redact_url(&cli.database)
-            );
+            println!("Database is up to date: {}", cnrm_app::redact_url(&cli.database));
             Ok(())
         }
         Command::Demo(args) => load_demo(&open(&cli.database).await?, args).await,
@@ -273,15 +233,7 @@ async fn run(cli: Cli) -> Result<()> {
             let app = open(&cli.database).await?;
             let console = Actor::console();
             match command {
-                UserCommand::Add {
-                    username,
-                    name,
-                    organisation,
-                    role,
-                    email,
-                    team,
-                    locale,
-                } => {
+                UserCommand::Add { username, name, organisation, role, email, team, locale } => {
                     let organisation_id = find_organisation(&app, &organisation).await?;
                     let input = UserInput {
                         username,
@@ -292,30 +244,18 @@ async fn run(cli: Cli) -> Result<()> {
                         team,
                         locale,
                     };
-                    let account = users::create(&app, &console, &input)
-                        .await
-                        .map_err(explain)?;
-                    println!(
-                        "Account {} created. One-time password: {}",
-                        account.user.username, account.password
-                    );
+                    let account = users::create(&app, &console, &input).await.map_err(explain)?;
+                    println!("Account {} created. One-time password: {}", account.user.username, account.password);
                 }
                 UserCommand::ResetPassword { username } => {
                     let user = users::by_username(&app, &username).await.map_err(explain)?;
-                    let password = users::reset_password(&app, &console, user.id)
-                        .await
-                        .map_err(explain)?;
+                    let password = users::reset_password(&app, &console, user.id).await.map_err(explain)?;
                     println!("New one-time password for {}: {}", user.username, password);
                 }
                 UserCommand::Disable { username } => {
                     let user = users::by_username(&app, &username).await.map_err(explain)?;
-                    users::disable(&app, &console, user.id)
-                        .await
-                        .map_err(explain)?;
-                    println!(
-                        "Account {} disabled; its sessions have ended.",
-                        user.username
-                    );
+                    users::disable(&app, &console, user.id).await.map_err(explain)?;
+                    println!("Account {} disabled; its sessions have ended.", user.username);
                 }
             }
             Ok(())
@@ -323,10 +263,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit(AuditCommand::Verify) => {
             let app = open(&cli.database).await?;
             let bar = ProgressBar::new(0);
-            bar.set_style(
-                ProgressStyle::with_template("verifying [{bar:30}] {pos}/{len}")
-                    .expect("valid template"),
-            );
+            bar.set_style(ProgressStyle::with_template("verifying [{bar:30}] {pos}/{len}").expect("valid template"));
             let result = audit::verify(app.db.as_ref(), |done, total| {
                 bar.set_length(total as u64);
                 bar.set_position(done as u64);
@@ -339,21 +276,12 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Import(ImportCommand::AdminUnits { file, version }) => {
             let app = open(&cli.database).await?;
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let loaded =
-                reference::load_admin_units(&app, Some(&Actor::console()), &bytes, &version)
-                    .await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let loaded = reference::load_admin_units(&app, Some(&Actor::console()), &bytes, &version).await?;
             if loaded {
-                println!(
-                    "Admin units version {version} loaded from {}.",
-                    file.display()
-                );
+                println!("Admin units version {version} loaded from {}.", file.display());
             } else {
-                println!(
-                    "{} is already the current admin units: nothing to do.",
-                    file.display()
-                );
+                println!("{} is already the current admin units: nothing to do.", file.display());
             }
             Ok(())
         }

@@ -14,19 +14,12 @@ fn cnrm(db: &TestDb, args: &[&str]) -> Output {
 }
 
 fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
 async fn drop_guards(db: &TestDb) {
     let statements: &[&str] = match db.app.db.backend() {
-        cnrm_store::Backend::Sqlite => &[
-            "DROP TRIGGER audit_log_no_update",
-            "DROP TRIGGER audit_log_no_delete",
-        ],
+        cnrm_store::Backend::Sqlite => &["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"],
         cnrm_store::Backend::Postgres => &["DROP TRIGGER audit_log_no_change ON audit_log"],
     };
     for sql in statements {
@@ -103,10 +96,7 @@ test_both_backends! {
 
 #[test]
 fn help_lists_every_command() {
-    let output = Command::new(env!("CARGO_BIN_EXE_cnrm"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_cnrm")).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
     for command in ["serve", "migrate", "demo", "user", "audit", "import"] {
         assert!(help.contains(command), "{command} missing from:\n{help}");

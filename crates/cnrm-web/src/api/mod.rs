@@ -33,14 +33,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi_json))
         .route("/me", get(me))
-        .route(
-            "/organisations",
-            get(list_organisations).post(create_organisation),
-        )
-        .route(
-            "/organisations/{id}",
-            get(get_organisation).put(update_organisation),
-        )
+        .route("/organisations", get(list_organisations).post(create_organisation))
+        .route("/organisations/{id}", get(get_organisation).put(update_organisation))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", get(get_user).put(update_user))
         .route("/audit", get(list_audit))
@@ -50,17 +44,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Audits refused API calls, as the pages do.
-pub async fn log_api_denials(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn log_api_denials(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let bearer = bearer(request.headers()).map(str::to_string);
-    let ip = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    let ip =
+        request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
     let response = next.run(request).await;
     if response.status() == StatusCode::FORBIDDEN {
         let actor = match bearer {
@@ -73,12 +61,7 @@ pub async fn log_api_denials(
 }
 
 fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
 /// An API client: the token's user, the language for messages.
@@ -94,28 +77,18 @@ impl Api {
 }
 
 fn header_locale(parts: &Parts) -> Option<Locale> {
-    parts
-        .headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Locale::first_accepted)
+    parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::first_accepted)
 }
 
 impl FromRequestParts<AppState> for Api {
     type Rejection = LocalizedApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let requested = header_locale(parts);
         let tr = Tr::new(requested.unwrap_or(Locale::En));
-        let secret =
-            bearer(&parts.headers).ok_or(LocalizedApiError(AppError::Unauthenticated, tr))?;
+        let secret = bearer(&parts.headers).ok_or(LocalizedApiError(AppError::Unauthenticated, tr))?;
         let ip = client_ip(parts, state.settings.trust_forwarded_for);
-        let actor = auth::api_actor(&state.app, secret, Some(ip))
-            .await
-            .map_err(|e| LocalizedApiError(e, tr))?;
+        let actor = auth::api_actor(&state.app, secret, Some(ip)).await.map_err(|e| LocalizedApiError(e, tr))?;
         let tr = Tr::new(requested.unwrap_or(actor.user.locale));
         Ok(Api { actor, tr })
     }
@@ -258,15 +231,8 @@ async fn list_organisations(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<OrganisationPage>> {
     let request = PageRequest::from_query(&q, organisations::SORTABLE);
-    let page = organisations::list(&state.app, &api.actor, &request)
-        .await
-        .map_err(api.fail())?;
-    Ok(Json(OrganisationPage {
-        items: page.items,
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
-    }))
+    let page = organisations::list(&state.app, &api.actor, &request).await.map_err(api.fail())?;
+    Ok(Json(OrganisationPage { items: page.items, total: page.total, page: page.page, per_page: page.per_page }))
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])), request_body = OrganisationInput,
@@ -276,9 +242,7 @@ async fn create_organisation(
     api: Api,
     ApiJson(input): ApiJson<OrganisationInput>,
 ) -> ApiResult<(StatusCode, Json<Organisation>)> {
-    let org = organisations::create(&state.app, &api.actor, &input)
-        .await
-        .map_err(api.fail())?;
+    let org = organisations::create(&state.app, &api.actor, &input).await.map_err(api.fail())?;
     Ok((StatusCode::CREATED, Json(org)))
 }
 
@@ -289,11 +253,7 @@ async fn get_organisation(
     api: Api,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Organisation>> {
-    Ok(Json(
-        organisations::get(&state.app, &api.actor, id)
-            .await
-            .map_err(api.fail())?,
-    ))
+    Ok(Json(organisations::get(&state.app, &api.actor, id).await.map_err(api.fail())?))
 }
 
 #[utoipa::path(put, path = "/api/v1/organisations/{id}", tag = "organisations", security(("bearer" = [])), request_body = OrganisationInput,
@@ -304,24 +264,14 @@ async fn update_organisation(
     Path(id): Path<Uuid>,
     ApiJson(input): ApiJson<OrganisationInput>,
 ) -> ApiResult<Json<Organisation>> {
-    Ok(Json(
-        organisations::update(&state.app, &api.actor, id, &input)
-            .await
-            .map_err(api.fail())?,
-    ))
+    Ok(Json(organisations::update(&state.app, &api.actor, id, &input).await.map_err(api.fail())?))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = UserPage), (status = 403, body = Problem)))]
-async fn list_users(
-    State(state): State<AppState>,
-    api: Api,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<UserPage>> {
+async fn list_users(State(state): State<AppState>, api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json<UserPage>> {
     let request = PageRequest::from_query(&q, users::SORTABLE);
-    let page = users::list(&state.app, &api.actor, &request)
-        .await
-        .map_err(api.fail())?;
+    let page = users::list(&state.app, &api.actor, &request).await.map_err(api.fail())?;
     Ok(Json(UserPage {
         items: page.items.into_iter().map(UserView::from).collect(),
         total: page.total,
@@ -337,31 +287,14 @@ async fn create_user(
     api: Api,
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
-    let account = users::create(&state.app, &api.actor, &input)
-        .await
-        .map_err(api.fail())?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedUser {
-            user: account.user.into(),
-            password: account.password,
-        }),
-    ))
+    let account = users::create(&state.app, &api.actor, &input).await.map_err(api.fail())?;
+    Ok((StatusCode::CREATED, Json(CreatedUser { user: account.user.into(), password: account.password })))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = Problem)))]
-async fn get_user(
-    State(state): State<AppState>,
-    api: Api,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<UserView>> {
-    Ok(Json(
-        users::get(&state.app, &api.actor, id)
-            .await
-            .map_err(api.fail())?
-            .into(),
-    ))
+async fn get_user(State(state): State<AppState>, api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<UserView>> {
+    Ok(Json(users::get(&state.app, &api.actor, id).await.map_err(api.fail())?.into()))
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), request_body = UserUpdate,
@@ -372,12 +305,7 @@ async fn update_user(
     Path(id): Path<Uuid>,
     ApiJson(input): ApiJson<UserUpdate>,
 ) -> ApiResult<Json<UserView>> {
-    Ok(Json(
-        users::update(&state.app, &api.actor, id, &input)
-            .await
-            .map_err(api.fail())?
-            .into(),
-    ))
+    Ok(Json(users::update(&state.app, &api.actor, id, &input).await.map_err(api.fail())?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])), params(AuditQuery),
@@ -389,43 +317,17 @@ async fn list_audit(
 ) -> ApiResult<Json<AuditPage>> {
     let request = PageRequest {
         descending: true,
-        ..PageRequest::from_query(
-            &PageQuery {
-                page: q.page,
-                per_page: q.per_page,
-                ..Default::default()
-            },
-            &["seq"],
-        )
+        ..PageRequest::from_query(&PageQuery { page: q.page, per_page: q.per_page, ..Default::default() }, &["seq"])
     };
-    let filter = AuditFilter {
-        organisation_id: None,
-        action_prefix: q.action,
-        actor: q.actor,
-        entity_id: q.entity_id,
-    };
-    let page = cnrm_app::audit::list(&state.app, &api.actor, filter, &request)
-        .await
-        .map_err(api.fail())?;
-    Ok(Json(AuditPage {
-        items: page.items,
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
-    }))
+    let filter = AuditFilter { organisation_id: None, action_prefix: q.action, actor: q.actor, entity_id: q.entity_id };
+    let page = cnrm_app::audit::list(&state.app, &api.actor, filter, &request).await.map_err(api.fail())?;
+    Ok(Json(AuditPage { items: page.items, total: page.total, page: page.page, per_page: page.per_page }))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin-units", tag = "reference", security(("bearer" = [])),
     responses((status = 200, body = Vec<AdminUnit>)))]
 async fn admin_units(State(state): State<AppState>, api: Api) -> ApiResult<Json<Vec<AdminUnit>>> {
-    Ok(Json(
-        state
-            .app
-            .db
-            .admin_units()
-            .await
-            .map_err(|e| LocalizedApiError(e.into(), api.tr))?,
-    ))
+    Ok(Json(state.app.db.admin_units().await.map_err(|e| LocalizedApiError(e.into(), api.tr))?))
 }
 
 #[utoipa::path(get, path = "/api/v1/roles", tag = "reference", security(("bearer" = [])),
@@ -438,12 +340,7 @@ async fn roles(_api: Api) -> Json<Vec<RoleGrants>> {
                 role: *role,
                 grants: Permission::ALL
                     .iter()
-                    .filter_map(|p| {
-                        role.scope_of(*p).map(|scope| Grant {
-                            permission: *p,
-                            scope,
-                        })
-                    })
+                    .filter_map(|p| role.scope_of(*p).map(|scope| Grant { permission: *p, scope }))
                     .collect(),
             })
             .collect(),
@@ -472,9 +369,5 @@ impl Modify for BearerSecurity {
 pub struct ApiDoc;
 
 async fn openapi_json() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        ApiDoc::openapi().to_json().unwrap_or_default(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], ApiDoc::openapi().to_json().unwrap_or_default()).into_response()
 }

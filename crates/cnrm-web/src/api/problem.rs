@@ -43,9 +43,7 @@ fn status_of(e: &AppError) -> StatusCode {
         AppError::Forbidden | AppError::AccountDisabled => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::AccountLocked { .. } | AppError::AddressBlocked { .. } => {
-            StatusCode::TOO_MANY_REQUESTS
-        }
+        AppError::AccountLocked { .. } | AppError::AddressBlocked { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Store(cnrm_store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -85,10 +83,7 @@ pub fn problem_response(e: AppError, tr: Tr) -> Response {
     )
         .into_response();
     if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
     }
     response
 }

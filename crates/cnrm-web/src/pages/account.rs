@@ -83,17 +83,7 @@ async fn account_page(
 }
 
 pub async fn show(State(state): State<AppState>, a: Auth) -> Result<Response, PageError> {
-    render(
-        account_page(
-            &state,
-            &a,
-            String::new(),
-            "90".into(),
-            FieldErrors::new(),
-            None,
-        )
-        .await?,
-    )
+    render(account_page(&state, &a, String::new(), "90".into(), FieldErrors::new(), None).await?)
 }
 
 #[derive(Template)]
@@ -106,11 +96,7 @@ struct PasswordPage {
 
 pub async fn password_form(a: Auth) -> Result<Response, PageError> {
     let l = Layout::new(&a.ctx, a.ctx.tr.t("password-title"));
-    render(PasswordPage {
-        l,
-        forced: a.actor.user.must_change_password,
-        errors: FieldErrors::new(),
-    })
+    render(PasswordPage { l, forced: a.actor.user.must_change_password, errors: FieldErrors::new() })
 }
 
 #[derive(Deserialize)]
@@ -140,20 +126,15 @@ pub async fn change_password(
     .await
     {
         // Every session ended with the old password, this one included: log in again.
-        Ok(()) => Ok((
-            jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
-            Redirect::to("/login?msg=password-changed"),
-        )
-            .into_response()),
+        Ok(()) => {
+            Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login?msg=password-changed"))
+                .into_response())
+        }
         Err(AppError::Invalid(errors)) => {
             let l = Layout::new(&a.ctx, tr.t("password-title"));
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                PasswordPage {
-                    l,
-                    forced: a.actor.user.must_change_password,
-                    errors,
-                },
+                PasswordPage { l, forced: a.actor.user.must_change_password, errors },
             )
         }
         Err(e) => Err(PageError::App(e, tr)),
@@ -176,17 +157,9 @@ pub async fn create_token(
     let tr = a.ctx.tr;
     let days = form.days.trim().parse::<i64>().unwrap_or(0);
     match auth::create_api_token(&state.app, &a.actor, &form.name, days).await {
-        Ok((_, secret)) => render(
-            account_page(
-                &state,
-                &a,
-                String::new(),
-                "90".into(),
-                FieldErrors::new(),
-                Some(secret),
-            )
-            .await?,
-        ),
+        Ok((_, secret)) => {
+            render(account_page(&state, &a, String::new(), "90".into(), FieldErrors::new(), Some(secret)).await?)
+        }
         Err(AppError::Invalid(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             account_page(&state, &a, form.name, form.days, errors, None).await?,
@@ -195,13 +168,7 @@ pub async fn create_token(
     }
 }
 
-pub async fn revoke_token(
-    State(state): State<AppState>,
-    a: Auth,
-    Path(id): Path<Uuid>,
-) -> Result<Response, PageError> {
-    auth::revoke_api_token(&state.app, &a.actor, id)
-        .await
-        .in_locale(a.ctx.tr)?;
+pub async fn revoke_token(State(state): State<AppState>, a: Auth, Path(id): Path<Uuid>) -> Result<Response, PageError> {
+    auth::revoke_api_token(&state.app, &a.actor, id).await.in_locale(a.ctx.tr)?;
     Ok(Redirect::to("/account?msg=token-revoked").into_response())
 }

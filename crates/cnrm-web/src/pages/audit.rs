@@ -51,22 +51,11 @@ fn nonempty(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    a: Auth,
-    Query(q): Query<AuditQuery>,
-) -> Result<Response, PageError> {
+pub async fn list(State(state): State<AppState>, a: Auth, Query(q): Query<AuditQuery>) -> Result<Response, PageError> {
     let tr = a.ctx.tr;
     let request = PageRequest {
         descending: true,
-        ..PageRequest::from_query(
-            &PageQuery {
-                page: q.page,
-                per_page: Some(50),
-                ..Default::default()
-            },
-            &["seq"],
-        )
+        ..PageRequest::from_query(&PageQuery { page: q.page, per_page: Some(50), ..Default::default() }, &["seq"])
     };
     let filter = AuditFilter {
         organisation_id: None,
@@ -74,9 +63,7 @@ pub async fn list(
         actor: nonempty(&q.actor),
         entity_id: nonempty(&q.entity),
     };
-    let page: Page<_> = audit::list(&state.app, &a.actor, filter, &request)
-        .await
-        .in_locale(tr)?;
+    let page: Page<_> = audit::list(&state.app, &a.actor, filter, &request).await.in_locale(tr)?;
     let link = |n: i64| {
         let mut s = form_urlencoded::Serializer::new(String::new());
         s.append_pair("action", &q.action)
@@ -93,16 +80,8 @@ pub async fn list(
             at: tr.datetime(&e.at),
             actor: e.actor_username.clone(),
             action: e.action.clone(),
-            entity: format!(
-                "{} {}",
-                e.entity_type,
-                e.entity_id.clone().unwrap_or_default()
-            ),
-            details: if e.details == "{}" {
-                String::new()
-            } else {
-                e.details.clone()
-            },
+            entity: format!("{} {}", e.entity_type, e.entity_id.clone().unwrap_or_default()),
+            details: if e.details == "{}" { String::new() } else { e.details.clone() },
             ip: e.ip.clone().unwrap_or_default(),
         })
         .collect();

@@ -25,10 +25,7 @@ struct ConductPage {
 
 pub async fn show(State(state): State<AppState>, a: Auth) -> Result<Response, PageError> {
     let tr = a.ctx.tr;
-    let code = conduct::current(&state.app)
-        .await
-        .in_locale(tr)?
-        .ok_or(PageError::App(AppError::NotFound, tr))?;
+    let code = conduct::current(&state.app).await.in_locale(tr)?.ok_or(PageError::App(AppError::NotFound, tr))?;
     render(ConductPage {
         l: Layout::new(&a.ctx, tr.t("conduct-title")),
         version: code.version,
@@ -74,9 +71,7 @@ struct EditPage {
 
 pub async fn edit_form(State(state): State<AppState>, a: Auth) -> Result<Response, PageError> {
     let tr = a.ctx.tr;
-    a.actor
-        .require(Permission::PlatformConfigure)
-        .in_locale(tr)?;
+    a.actor.require(Permission::PlatformConfigure).in_locale(tr)?;
     let code = conduct::current(&state.app).await.in_locale(tr)?;
     render(EditPage {
         l: Layout::new(&a.ctx, tr.t("nav-conduct-admin")),
@@ -104,20 +99,11 @@ pub async fn publish(
     match conduct::publish(&state.app, &a.actor, &form.text_fr, &form.text_en).await {
         Ok(_) => Ok(Redirect::to("/code-of-conduct").into_response()),
         Err(AppError::Invalid(errors)) => {
-            let version = conduct::current(&state.app)
-                .await
-                .in_locale(tr)?
-                .map_or(0, |c| c.version);
+            let version = conduct::current(&state.app).await.in_locale(tr)?.map_or(0, |c| c.version);
             let l = Layout::new(&a.ctx, tr.t("nav-conduct-admin"));
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                EditPage {
-                    l,
-                    version,
-                    text_fr: form.text_fr,
-                    text_en: form.text_en,
-                    errors,
-                },
+                EditPage { l, version, text_fr: form.text_fr, text_en: form.text_en, errors },
             )
         }
         Err(e) => Err(PageError::App(e, tr)),

@@ -45,19 +45,11 @@ pub struct NavItem {
 /// Navigation entries and the permission each needs (`None`: every logged-in user).
 const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/", "nav-home", None),
-    (
-        "/organisations",
-        "nav-organisations",
-        Some(Permission::OrganisationRead),
-    ),
+    ("/organisations", "nav-organisations", Some(Permission::OrganisationRead)),
     ("/users", "nav-users", Some(Permission::UserRead)),
     ("/audit", "nav-audit", Some(Permission::AuditRead)),
     ("/roles", "nav-roles", Some(Permission::UserManage)),
-    (
-        "/admin/code-of-conduct",
-        "nav-conduct-admin",
-        Some(Permission::PlatformConfigure),
-    ),
+    ("/admin/code-of-conduct", "nav-conduct-admin", Some(Permission::PlatformConfigure)),
     ("/account", "nav-account", None),
 ];
 
@@ -79,20 +71,10 @@ impl Layout {
                     .map(|(href, key, _)| NavItem {
                         href,
                         label: tr.t(key),
-                        active: if *href == "/" {
-                            path_only == "/"
-                        } else {
-                            path_only.starts_with(href)
-                        },
+                        active: if *href == "/" { path_only == "/" } else { path_only.starts_with(href) },
                     })
                     .collect();
-                (
-                    Some(Badge {
-                        display_name: user.display_name.clone(),
-                        role: tr.role(user.role),
-                    }),
-                    nav,
-                )
+                (Some(Badge { display_name: user.display_name.clone(), role: tr.role(user.role) }), nav)
             }
             None => (None, Vec::new()),
         };
@@ -100,22 +82,12 @@ impl Layout {
             .path
             .split_once('?')
             .and_then(|(_, q)| {
-                form_urlencoded::parse(q.as_bytes())
-                    .find(|(k, _)| k == "msg")
-                    .map(|(_, v)| v.into_owned())
+                form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "msg").map(|(_, v)| v.into_owned())
             })
             .filter(|m| m.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
             .map(|m| tr.t(&format!("flash-{m}")))
             .filter(|m| !m.starts_with("flash-"));
-        Layout {
-            tr,
-            title,
-            csrf: ctx.csrf.clone(),
-            path: ctx.path.clone(),
-            user,
-            nav,
-            flash,
-        }
+        Layout { tr, title, csrf: ctx.csrf.clone(), path: ctx.path.clone(), user, nav, flash }
     }
 
     /// The message for a field's error, if the field has one.
@@ -125,20 +97,14 @@ impl Layout {
 }
 
 pub fn render(template: impl Template) -> Result<Response, PageError> {
-    template
-        .render()
-        .map(|html| Html(html).into_response())
-        .map_err(|e| {
-            tracing::error!(error = %e, "template failed");
-            PageError::Internal(Tr::new(cnrm_domain::Locale::Fr))
-        })
+    template.render().map(|html| Html(html).into_response()).map_err(|e| {
+        tracing::error!(error = %e, "template failed");
+        PageError::Internal(Tr::new(cnrm_domain::Locale::Fr))
+    })
 }
 
 /// Render with a status other than 200 (a form sent back with its errors: 422).
-pub fn render_status(
-    status: axum::http::StatusCode,
-    template: impl Template,
-) -> Result<Response, PageError> {
+pub fn render_status(status: axum::http::StatusCode, template: impl Template) -> Result<Response, PageError> {
     render(template).map(|r| (status, r).into_response())
 }
 

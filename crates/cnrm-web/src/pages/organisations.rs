@@ -38,12 +38,7 @@ struct Row {
 fn region_names(units: &[AdminUnit], codes: &[String]) -> String {
     codes
         .iter()
-        .map(|c| {
-            units
-                .iter()
-                .find(|u| &u.pcode == c)
-                .map_or(c.clone(), |u| u.name.clone())
-        })
+        .map(|c| units.iter().find(|u| &u.pcode == c).map_or(c.clone(), |u| u.name.clone()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -55,9 +50,7 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
     let request = PageRequest::from_query(&q, organisations::SORTABLE);
-    let page = organisations::list(&state.app, &auth.actor, &request)
-        .await
-        .in_locale(tr)?;
+    let page = organisations::list(&state.app, &auth.actor, &request).await.in_locale(tr)?;
     let units = state.app.db.admin_units().await.in_locale(tr)?;
     let rows = page
         .items
@@ -72,18 +65,8 @@ pub async fn list(
         })
         .collect();
     let view = ListView::new("/organisations", &request, &page);
-    let may_create = auth
-        .actor
-        .user
-        .role
-        .scope_of(Permission::OrganisationManage)
-        == Some(Scope::All);
-    render(ListPage {
-        l: Layout::new(&auth.ctx, tr.t("nav-organisations")),
-        rows,
-        view,
-        may_create,
-    })
+    let may_create = auth.actor.user.role.scope_of(Permission::OrganisationManage) == Some(Scope::All);
+    render(ListPage { l: Layout::new(&auth.ctx, tr.t("nav-organisations")), rows, view, may_create })
 }
 
 #[derive(Template)]
@@ -96,20 +79,11 @@ struct ShowPage {
     may_edit: bool,
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<Uuid>,
-) -> Result<Response, PageError> {
+pub async fn show(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
-    let org = organisations::get(&state.app, &auth.actor, id)
-        .await
-        .in_locale(tr)?;
+    let org = organisations::get(&state.app, &auth.actor, id).await.in_locale(tr)?;
     let units = state.app.db.admin_units().await.in_locale(tr)?;
-    let may_edit = auth
-        .actor
-        .principal()
-        .may(Permission::OrganisationManage, org.id, None, None);
+    let may_edit = auth.actor.principal().may(Permission::OrganisationManage, org.id, None, None);
     render(ShowPage {
         l: Layout::new(&auth.ctx, org.name.clone()),
         kind: tr.org_type(org.kind),
@@ -152,46 +126,19 @@ async fn form_page(
         action,
         form,
         errors,
-        types: OrganisationType::ALL
-            .iter()
-            .map(|t| (t.code(), tr.org_type(*t)))
-            .collect(),
+        types: OrganisationType::ALL.iter().map(|t| (t.code(), tr.org_type(*t))).collect(),
         units: units.into_iter().filter(|u| u.current).collect(),
-        may_toggle_active: auth
-            .actor
-            .user
-            .role
-            .scope_of(Permission::OrganisationManage)
-            == Some(Scope::All),
+        may_toggle_active: auth.actor.user.role.scope_of(Permission::OrganisationManage) == Some(Scope::All),
     })
 }
 
 pub async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
-    if auth
-        .actor
-        .user
-        .role
-        .scope_of(Permission::OrganisationManage)
-        != Some(Scope::All)
-    {
+    if auth.actor.user.role.scope_of(Permission::OrganisationManage) != Some(Scope::All) {
         return Err(PageError::App(AppError::Forbidden, tr));
     }
-    let form = OrganisationInput {
-        active: true,
-        ..Default::default()
-    };
-    render(
-        form_page(
-            &state,
-            &auth,
-            tr.t("organisation-new"),
-            "/organisations".into(),
-            form,
-            FieldErrors::new(),
-        )
-        .await?,
-    )
+    let form = OrganisationInput { active: true, ..Default::default() };
+    render(form_page(&state, &auth, tr.t("organisation-new"), "/organisations".into(), form, FieldErrors::new()).await?)
 }
 
 pub async fn create(
@@ -201,19 +148,10 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
     match organisations::create(&state.app, &auth.actor, &form).await {
-        Ok(org) => {
-            Ok(Redirect::to(&format!("/organisations/{}?msg=created", org.id)).into_response())
-        }
+        Ok(org) => Ok(Redirect::to(&format!("/organisations/{}?msg=created", org.id)).into_response()),
         Err(AppError::Invalid(errors)) => {
-            let page = form_page(
-                &state,
-                &auth,
-                tr.t("organisation-new"),
-                "/organisations".into(),
-                form,
-                errors,
-            )
-            .await?;
+            let page =
+                form_page(&state, &auth, tr.t("organisation-new"), "/organisations".into(), form, errors).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
         Err(e) => Err(PageError::App(e, tr)),
@@ -233,30 +171,12 @@ fn input_of(org: &Organisation) -> OrganisationInput {
     }
 }
 
-pub async fn edit_form(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<Uuid>,
-) -> Result<Response, PageError> {
+pub async fn edit_form(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
-    let org = organisations::get(&state.app, &auth.actor, id)
-        .await
-        .in_locale(tr)?;
-    auth.actor
-        .require_for(Permission::OrganisationManage, org.id)
-        .in_locale(tr)?;
+    let org = organisations::get(&state.app, &auth.actor, id).await.in_locale(tr)?;
+    auth.actor.require_for(Permission::OrganisationManage, org.id).in_locale(tr)?;
     let title = tr.t_with("organisation-edit", &[("name", org.name.clone())]);
-    render(
-        form_page(
-            &state,
-            &auth,
-            title,
-            format!("/organisations/{id}"),
-            input_of(&org),
-            FieldErrors::new(),
-        )
-        .await?,
-    )
+    render(form_page(&state, &auth, title, format!("/organisations/{id}"), input_of(&org), FieldErrors::new()).await?)
 }
 
 pub async fn update(
@@ -270,15 +190,7 @@ pub async fn update(
         Ok(_) => Ok(Redirect::to(&format!("/organisations/{id}?msg=saved")).into_response()),
         Err(AppError::Invalid(errors)) => {
             let title = tr.t_with("organisation-edit", &[("name", form.name.clone())]);
-            let page = form_page(
-                &state,
-                &auth,
-                title,
-                format!("/organisations/{id}"),
-                form,
-                errors,
-            )
-            .await?;
+            let page = form_page(&state, &auth, title, format!("/organisations/{id}"), form, errors).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
         Err(e) => Err(PageError::App(e, tr)),

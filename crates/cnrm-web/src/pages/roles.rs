@@ -25,16 +25,9 @@ pub async fn table(a: Auth) -> Result<Response, PageError> {
         .map(|p| {
             (
                 tr.permission(*p),
-                Role::ALL
-                    .iter()
-                    .map(|r| r.scope_of(*p).map(|s| tr.scope(s)).unwrap_or_default())
-                    .collect(),
+                Role::ALL.iter().map(|r| r.scope_of(*p).map(|s| tr.scope(s)).unwrap_or_default()).collect(),
             )
         })
         .collect();
-    render(RolesPage {
-        l: Layout::new(&a.ctx, tr.t("nav-roles")),
-        roles,
-        rows,
-    })
+    render(RolesPage { l: Layout::new(&a.ctx, tr.t("nav-roles")), roles, rows })
 }

@@ -44,12 +44,7 @@ pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response
         return Ok(Redirect::to(safe_next(&q.next)).into_response());
     }
     let l = Layout::new(&ctx, ctx.tr.t("login-title"));
-    render(LoginPage {
-        l,
-        username: String::new(),
-        next: q.next,
-        error: None,
-    })
+    render(LoginPage { l, username: String::new(), next: q.next, error: None })
 }
 
 #[derive(Deserialize)]
@@ -69,15 +64,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let user_agent = "web";
-    match auth::login(
-        &state.app,
-        &form.username,
-        &form.password,
-        &ctx.ip,
-        user_agent,
-    )
-    .await
-    {
+    match auth::login(&state.app, &form.username, &form.password, &ctx.ip, user_agent).await {
         Ok(success) => {
             let jar = jar
                 .add(ctx.cookie(SESSION_COOKIE, success.token))
@@ -88,9 +75,7 @@ pub async fn login(
         Err(e) => {
             let tr = ctx.tr;
             let (status, message) = match e {
-                AppError::BadCredentials => {
-                    (StatusCode::UNAUTHORIZED, tr.t("error-bad-credentials"))
-                }
+                AppError::BadCredentials => (StatusCode::UNAUTHORIZED, tr.t("error-bad-credentials")),
                 AppError::AccountLocked { minutes } => (
                     StatusCode::TOO_MANY_REQUESTS,
                     tr.t_with("error-account-locked", &[("minutes", minutes.to_string())]),
@@ -99,37 +84,20 @@ pub async fn login(
                     StatusCode::TOO_MANY_REQUESTS,
                     tr.t_with("error-address-blocked", &[("minutes", minutes.to_string())]),
                 ),
-                AppError::AccountDisabled => {
-                    (StatusCode::FORBIDDEN, tr.t("error-account-disabled"))
-                }
+                AppError::AccountDisabled => (StatusCode::FORBIDDEN, tr.t("error-account-disabled")),
                 other => return Err(PageError::App(other, tr)),
             };
             let l = Layout::new(&ctx, tr.t("login-title"));
-            render_status(
-                status,
-                LoginPage {
-                    l,
-                    username: form.username,
-                    next: form.next,
-                    error: Some(message),
-                },
-            )
+            render_status(status, LoginPage { l, username: form.username, next: form.next, error: Some(message) })
         }
     }
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    auth: Auth,
-    jar: CookieJar,
-) -> Result<Response, PageError> {
-    auth::logout(&state.app, &auth.actor, &auth.session)
-        .await
-        .in_locale(auth.ctx.tr)?;
-    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/")).add(
-        auth.ctx
-            .cookie(LOCALE_COOKIE, auth.actor.user.locale.code().into()),
-    );
+pub async fn logout(State(state): State<AppState>, auth: Auth, jar: CookieJar) -> Result<Response, PageError> {
+    auth::logout(&state.app, &auth.actor, &auth.session).await.in_locale(auth.ctx.tr)?;
+    let jar = jar
+        .remove(Cookie::build(SESSION_COOKIE).path("/"))
+        .add(auth.ctx.cookie(LOCALE_COOKIE, auth.actor.user.locale.code().into()));
     Ok((jar, Redirect::to("/login")).into_response())
 }
 
@@ -150,9 +118,7 @@ pub async fn switch_locale(
 ) -> Result<Response, PageError> {
     let locale = Locale::parse(&form.locale).unwrap_or_default();
     if let Some(actor) = ctx.actor() {
-        users::set_locale(&state.app, &actor, locale)
-            .await
-            .in_locale(ctx.tr)?;
+        users::set_locale(&state.app, &actor, locale).await.in_locale(ctx.tr)?;
     }
     let jar = jar.add(ctx.cookie(LOCALE_COOKIE, locale.code().into()));
     Ok((jar, Redirect::to(safe_next(&form.next))).into_response())

@@ -42,20 +42,11 @@ fn organisation_label(names: &[OrganisationName], id: Uuid) -> String {
     names
         .iter()
         .find(|o| o.id == id)
-        .map(|o| {
-            if o.acronym.is_empty() {
-                o.name.clone()
-            } else {
-                o.acronym.clone()
-            }
-        })
+        .map(|o| if o.acronym.is_empty() { o.name.clone() } else { o.acronym.clone() })
         .unwrap_or_default()
 }
 
-async fn organisation_names(
-    state: &AppState,
-    tr: crate::i18n::Tr,
-) -> Result<Vec<OrganisationName>, PageError> {
+async fn organisation_names(state: &AppState, tr: crate::i18n::Tr) -> Result<Vec<OrganisationName>, PageError> {
     state.app.db.organisation_names().await.in_locale(tr)
 }
 
@@ -66,9 +57,7 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
     let request = PageRequest::from_query(&q, users::SORTABLE);
-    let page = users::list(&state.app, &auth.actor, &request)
-        .await
-        .in_locale(tr)?;
+    let page = users::list(&state.app, &auth.actor, &request).await.in_locale(tr)?;
     let names = organisation_names(&state, tr).await?;
     let rows = page
         .items
@@ -102,12 +91,7 @@ struct NewPage {
     roles: Vec<(&'static str, String)>,
 }
 
-async fn new_page(
-    state: &AppState,
-    auth: &Auth,
-    form: UserInput,
-    errors: FieldErrors,
-) -> Result<NewPage, PageError> {
+async fn new_page(state: &AppState, auth: &Auth, form: UserInput, errors: FieldErrors) -> Result<NewPage, PageError> {
     let tr = auth.ctx.tr;
     let principal = auth.actor.principal();
     let organisations = organisation_names(state, tr)
@@ -115,23 +99,12 @@ async fn new_page(
         .into_iter()
         .filter(|o| principal.may(Permission::UserManage, o.id, None, None))
         .collect();
-    let roles = Role::assignable_by(auth.actor.user.role)
-        .into_iter()
-        .map(|r| (r.code(), tr.role(r)))
-        .collect();
-    Ok(NewPage {
-        l: Layout::new(&auth.ctx, tr.t("user-new")),
-        form,
-        errors,
-        organisations,
-        roles,
-    })
+    let roles = Role::assignable_by(auth.actor.user.role).into_iter().map(|r| (r.code(), tr.role(r))).collect();
+    Ok(NewPage { l: Layout::new(&auth.ctx, tr.t("user-new")), form, errors, organisations, roles })
 }
 
 pub async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
-    auth.actor
-        .require(Permission::UserManage)
-        .in_locale(auth.ctx.tr)?;
+    auth.actor.require(Permission::UserManage).in_locale(auth.ctx.tr)?;
     let form = UserInput {
         organisation_id: auth.actor.user.organisation_id.to_string(),
         locale: "fr".into(),
@@ -157,16 +130,11 @@ pub async fn create(
     match users::create(&state.app, &auth.actor, &form).await {
         Ok(account) => {
             let l = Layout::new(&auth.ctx, tr.t("user-created"));
-            render(PasswordPage {
-                l,
-                user: account.user,
-                password: account.password,
-            })
+            render(PasswordPage { l, user: account.user, password: account.password })
         }
-        Err(AppError::Invalid(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            new_page(&state, &auth, form, errors).await?,
-        ),
+        Err(AppError::Invalid(errors)) => {
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, new_page(&state, &auth, form, errors).await?)
+        }
         Err(e) => Err(PageError::App(e, tr)),
     }
 }
@@ -195,15 +163,10 @@ async fn show_page(
 ) -> Result<ShowPage, PageError> {
     let tr = auth.ctx.tr;
     let names = organisation_names(state, tr).await?;
-    let may_manage =
-        auth.actor
-            .principal()
-            .may(Permission::UserManage, user.organisation_id, None, None)
-            && (Role::assignable_by(auth.actor.user.role).contains(&user.role));
-    let mut roles: Vec<_> = Role::assignable_by(auth.actor.user.role)
-        .into_iter()
-        .map(|r| (r.code(), tr.role(r)))
-        .collect();
+    let may_manage = auth.actor.principal().may(Permission::UserManage, user.organisation_id, None, None)
+        && (Role::assignable_by(auth.actor.user.role).contains(&user.role));
+    let mut roles: Vec<_> =
+        Role::assignable_by(auth.actor.user.role).into_iter().map(|r| (r.code(), tr.role(r))).collect();
     if !roles.iter().any(|(c, _)| *c == user.role.code()) {
         roles.push((user.role.code(), tr.role(user.role)));
     }
@@ -228,14 +191,8 @@ async fn show_page(
     })
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<Uuid>,
-) -> Result<Response, PageError> {
-    let user = users::get(&state.app, &auth.actor, id)
-        .await
-        .in_locale(auth.ctx.tr)?;
+pub async fn show(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> Result<Response, PageError> {
+    let user = users::get(&state.app, &auth.actor, id).await.in_locale(auth.ctx.tr)?;
     render(show_page(&state, &auth, user, None, FieldErrors::new()).await?)
 }
 
@@ -270,13 +227,8 @@ pub async fn update(
     match users::update(&state.app, &auth.actor, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/users/{id}?msg=saved")).into_response()),
         Err(AppError::Invalid(errors)) => {
-            let user = users::get(&state.app, &auth.actor, id)
-                .await
-                .in_locale(tr)?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                show_page(&state, &auth, user, Some(input), errors).await?,
-            )
+            let user = users::get(&state.app, &auth.actor, id).await.in_locale(tr)?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, show_page(&state, &auth, user, Some(input), errors).await?)
         }
         Err(e) => Err(PageError::App(e, tr)),
     }
@@ -288,19 +240,7 @@ pub async fn reset_password(
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
-    let password = users::reset_password(&state.app, &auth.actor, id)
-        .await
-        .in_locale(tr)?;
-    let user = state
-        .app
-        .db
-        .user(id)
-        .await
-        .in_locale(tr)?
-        .ok_or(PageError::App(AppError::NotFound, tr))?;
-    render(PasswordPage {
-        l: Layout::new(&auth.ctx, tr.t("user-password-reset")),
-        user,
-        password,
-    })
+    let password = users::reset_password(&state.app, &auth.actor, id).await.in_locale(tr)?;
+    let user = state.app.db.user(id).await.in_locale(tr)?.ok_or(PageError::App(AppError::NotFound, tr))?;
+    render(PasswordPage { l: Layout::new(&auth.ctx, tr.t("user-password-reset")), user, password })
 }

@@ -26,25 +26,17 @@ impl Platform {
     }
 
     pub async fn on(db: TestDb) -> Platform {
-        cnrm_app::demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden())
-            .await
-            .expect("demo data");
-        let state = cnrm_web::AppState {
-            app: db.app.clone(),
-            settings: Arc::new(cnrm_web::WebSettings::default()),
-        };
-        Platform {
-            router: cnrm_web::router(state),
-            db,
-        }
+        Platform::with_settings(db, cnrm_web::WebSettings::default()).await
+    }
+
+    pub async fn with_settings(db: TestDb, settings: cnrm_web::WebSettings) -> Platform {
+        cnrm_app::demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.expect("demo data");
+        let state = cnrm_web::AppState { app: db.app.clone(), settings: Arc::new(settings) };
+        Platform { router: cnrm_web::router(state), db }
     }
 
     pub fn client(&self) -> Client {
-        Client {
-            router: self.router.clone(),
-            cookies: HashMap::new(),
-            csrf: None,
-        }
+        Client { router: self.router.clone(), cookies: HashMap::new(), csrf: None }
     }
 
     /// A logged-in client whose user has accepted the code of conduct.
@@ -52,128 +44,57 @@ impl Platform {
         self.accept_conduct(username).await;
         let mut client = self.client();
         let response = client.login(username, DEMO_PASSWORD).await;
-        assert_eq!(
-            response.status,
-            StatusCode::SEE_OTHER,
-            "login of {username}: {}",
-            response.body
-        );
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "login of {username}: {}", response.body);
         client
     }
 
     pub async fn accept_conduct(&self, username: &str) {
-        let user = self
-            .db
-            .app
-            .db
-            .user_by_username(username)
-            .await
-            .unwrap()
-            .unwrap();
+        let user = self.db.app.db.user_by_username(username).await.unwrap().unwrap();
         let current = conduct::current(&self.db.app).await.unwrap().unwrap();
         if user.conduct_version_accepted != Some(current.version) {
-            let actor = Actor {
-                user,
-                ip: None,
-                via: cnrm_app::actor::Via::Web,
-            };
-            conduct::accept(&self.db.app, &actor, current.version)
-                .await
-                .unwrap();
+            let actor = Actor { user, ip: None, via: cnrm_app::actor::Via::Web };
+            conduct::accept(&self.db.app, &actor, current.version).await.unwrap();
         }
     }
 
     pub async fn user_id(&self, username: &str) -> uuid::Uuid {
-        self.db
-            .app
-            .db
-            .user_by_username(username)
-            .await
-            .unwrap()
-            .unwrap()
-            .id
+        self.db.app.db.user_by_username(username).await.unwrap().unwrap().id
     }
 
     pub async fn org_id(&self, acronym: &str) -> uuid::Uuid {
-        self.db
-            .app
-            .db
-            .organisation_names()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|o| o.acronym == acronym)
-            .unwrap()
-            .id
+        self.db.app.db.organisation_names().await.unwrap().into_iter().find(|o| o.acronym == acronym).unwrap().id
     }
 
     /// An API token for the user, or `None` when their role may not have one.
     pub async fn token(&self, username: &str) -> Option<String> {
-        let user = self
-            .db
-            .app
-            .db
-            .user_by_username(username)
-            .await
-            .unwrap()
-            .unwrap();
-        let actor = Actor {
-            user,
-            ip: None,
-            via: cnrm_app::actor::Via::Api,
-        };
-        auth::create_api_token(&self.db.app, &actor, "tests", 30)
-            .await
-            .ok()
-            .map(|(_, secret)| secret)
+        let user = self.db.app.db.user_by_username(username).await.unwrap().unwrap();
+        let actor = Actor { user, ip: None, via: cnrm_app::actor::Via::Api };
+        auth::create_api_token(&self.db.app, &actor, "tests", 30).await.ok().map(|(_, secret)| secret)
     }
 
-    pub async fn api(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<serde_json::Value>,
-    ) -> Reply {
+    pub async fn api(&self, method: &str, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Reply {
         let mut request = Request::builder().method(method).uri(path);
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
         let request = match body {
-            Some(json) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json.to_string()))
-                .unwrap(),
+            Some(json) => {
+                request.header(header::CONTENT_TYPE, "application/json").body(Body::from(json.to_string())).unwrap()
+            }
             None => request.body(Body::empty()).unwrap(),
         };
         Reply::from(self.router.clone().oneshot(request).await.unwrap()).await
     }
 
     pub async fn audit_actions(&self) -> Vec<(String, String)> {
-        let page = cnrm_domain::paging::PageRequest {
-            page: 1,
-            per_page: 200,
-            sort: "seq",
-            descending: false,
-            search: None,
-        };
+        let page =
+            cnrm_domain::paging::PageRequest { page: 1, per_page: 200, sort: "seq", descending: false, search: None };
         let mut all = Vec::new();
         let mut request = page;
         loop {
-            let result = self
-                .db
-                .app
-                .db
-                .audit_entries(&Default::default(), &request)
-                .await
-                .unwrap();
+            let result = self.db.app.db.audit_entries(&Default::default(), &request).await.unwrap();
             let done = result.items.len() < request.per_page as usize;
-            all.extend(
-                result
-                    .items
-                    .into_iter()
-                    .map(|e| (e.action, e.actor_username)),
-            );
+            all.extend(result.items.into_iter().map(|e| (e.action, e.actor_username)));
             if done {
                 break;
             }
@@ -193,20 +114,12 @@ impl Reply {
     async fn from(response: axum::response::Response) -> Reply {
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 10 * 1024 * 1024)
-            .await
-            .unwrap();
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        let bytes = axum::body::to_bytes(response.into_body(), 10 * 1024 * 1024).await.unwrap();
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     pub fn location(&self) -> Option<&str> {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -228,11 +141,13 @@ fn csrf_in(html: &str) -> Option<String> {
 
 impl Client {
     fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    /// The raw `Set-Cookie` headers of a login, for checking cookie attributes.
+    pub async fn login_cookies(&mut self, username: &str, password: &str) -> Vec<String> {
+        let reply = self.login(username, password).await;
+        reply.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect()
     }
 
     async fn send(&mut self, request: Request<Body>) -> Reply {
@@ -254,10 +169,7 @@ impl Client {
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {
-        let request = Request::get(path)
-            .header(header::COOKIE, self.cookie_header())
-            .body(Body::empty())
-            .unwrap();
+        let request = Request::get(path).header(header::COOKIE, self.cookie_header()).body(Body::empty()).unwrap();
         self.send(request).await
     }
 
@@ -285,7 +197,6 @@ impl Client {
 
     pub async fn login(&mut self, username: &str, password: &str) -> Reply {
         self.get("/login").await;
-        self.post("/login", &[("username", username), ("password", password)])
-            .await
+        self.post("/login", &[("username", username), ("password", password)]).await
     }
 }
