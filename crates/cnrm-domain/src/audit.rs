@@ -56,13 +56,7 @@ pub fn storage_precision(at: OffsetDateTime) -> OffsetDateTime {
 }
 
 /// The hash of an entry given its content and its predecessor's hash.
-pub fn entry_hash(
-    prev_hash: &str,
-    seq: i64,
-    id: Uuid,
-    at: OffsetDateTime,
-    event: &AuditEvent,
-) -> String {
+pub fn entry_hash(prev_hash: &str, seq: i64, id: Uuid, at: OffsetDateTime, event: &AuditEvent) -> String {
     let at_micros = at.unix_timestamp_nanos() / 1_000;
     let canonical = serde_json::json!([
         seq,
@@ -108,12 +102,10 @@ impl AuditEntry {
 pub enum ChainBreak {
     #[error("entry {seq} ({id}): its content does not match its hash (edited)")]
     Altered { seq: i64, id: Uuid },
-    #[error("entry {seq} ({id}): it does not follow entry {expected_prev} (an entry before it was deleted or altered)")]
-    Unlinked {
-        seq: i64,
-        id: Uuid,
-        expected_prev: i64,
-    },
+    #[error(
+        "entry {seq} ({id}): it does not follow entry {expected_prev} (an entry before it was deleted or altered)"
+    )]
+    Unlinked { seq: i64, id: Uuid, expected_prev: i64 },
     #[error("entry {seq} ({id}): sequence jumps from {previous} (entries deleted)")]
     Gap { seq: i64, id: Uuid, previous: i64 },
     #[error("the chain head says {head_seq} entries but only {seen} were found (the latest entries were deleted)")]
@@ -129,34 +121,20 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self {
-            last_seq: 0,
-            last_hash: GENESIS_HASH.to_string(),
-        }
+        Self { last_seq: 0, last_hash: GENESIS_HASH.to_string() }
     }
 }
 
 impl ChainVerifier {
     pub fn push(&mut self, entry: &AuditEntry) -> Result<(), ChainBreak> {
         if entry.seq != self.last_seq + 1 {
-            return Err(ChainBreak::Gap {
-                seq: entry.seq,
-                id: entry.id,
-                previous: self.last_seq,
-            });
+            return Err(ChainBreak::Gap { seq: entry.seq, id: entry.id, previous: self.last_seq });
         }
         if entry.computed_hash() != entry.hash {
-            return Err(ChainBreak::Altered {
-                seq: entry.seq,
-                id: entry.id,
-            });
+            return Err(ChainBreak::Altered { seq: entry.seq, id: entry.id });
         }
         if entry.prev_hash != self.last_hash {
-            return Err(ChainBreak::Unlinked {
-                seq: entry.seq,
-                id: entry.id,
-                expected_prev: self.last_seq,
-            });
+            return Err(ChainBreak::Unlinked { seq: entry.seq, id: entry.id, expected_prev: self.last_seq });
         }
         self.last_seq = entry.seq;
         self.last_hash = entry.hash.clone();
@@ -166,10 +144,7 @@ impl ChainVerifier {
     /// Ends the check against the chain head, which catches deletion of the latest entries.
     pub fn finish(self, head_seq: i64) -> Result<i64, ChainBreak> {
         if head_seq != self.last_seq {
-            return Err(ChainBreak::Truncated {
-                head_seq,
-                seen: self.last_seq,
-            });
+            return Err(ChainBreak::Truncated { head_seq, seen: self.last_seq });
         }
         Ok(self.last_seq)
     }
@@ -189,10 +164,7 @@ pub fn field_changes(before: &Value, after: &Value) -> Value {
         let old = before.get(key).unwrap_or(&Value::Null);
         let new = after.get(key).unwrap_or(&Value::Null);
         if old != new {
-            changes.insert(
-                key.clone(),
-                serde_json::json!({ "before": old, "after": new }),
-            );
+            changes.insert(key.clone(), serde_json::json!({ "before": old, "after": new }));
         }
     }
     Value::Object(changes)
@@ -218,9 +190,7 @@ mod tests {
                     details: json!({"name": {"before": "a", "after": "b"}}).to_string(),
                     ip: Some("127.0.0.1".into()),
                 };
-                let at = storage_precision(
-                    OffsetDateTime::from_unix_timestamp(1_700_000_000 + seq).unwrap(),
-                );
+                let at = storage_precision(OffsetDateTime::from_unix_timestamp(1_700_000_000 + seq).unwrap());
                 let id = Uuid::from_u128(1000 + seq as u128);
                 let hash = entry_hash(&prev, seq, id, at, &event);
                 let entry = AuditEntry {
@@ -261,10 +231,7 @@ mod tests {
     fn an_edit_is_named() {
         let mut entries = chain(5);
         entries[2].actor_username = "someone-else".into();
-        assert!(matches!(
-            verify(&entries, 5),
-            Err(ChainBreak::Altered { seq: 3, .. })
-        ));
+        assert!(matches!(verify(&entries, 5), Err(ChainBreak::Altered { seq: 3, .. })));
     }
 
     #[test]
@@ -272,40 +239,22 @@ mod tests {
         let mut entries = chain(5);
         entries[2].details = "{}".into();
         entries[2].hash = entries[2].computed_hash();
-        assert!(matches!(
-            verify(&entries, 5),
-            Err(ChainBreak::Unlinked { seq: 4, .. })
-        ));
+        assert!(matches!(verify(&entries, 5), Err(ChainBreak::Unlinked { seq: 4, .. })));
     }
 
     #[test]
     fn deletions_are_named() {
         let mut entries = chain(5);
         entries.remove(1);
-        assert!(matches!(
-            verify(&entries, 5),
-            Err(ChainBreak::Gap {
-                seq: 3,
-                previous: 1,
-                ..
-            })
-        ));
+        assert!(matches!(verify(&entries, 5), Err(ChainBreak::Gap { seq: 3, previous: 1, .. })));
         let entries = chain(5);
-        assert!(matches!(
-            verify(&entries[..4], 5),
-            Err(ChainBreak::Truncated {
-                head_seq: 5,
-                seen: 4
-            })
-        ));
+        assert!(matches!(verify(&entries[..4], 5), Err(ChainBreak::Truncated { head_seq: 5, seen: 4 })));
     }
 
     #[test]
     fn field_changes_lists_only_what_changed() {
-        let changes = field_changes(
-            &json!({"name": "A", "active": true, "x": 1}),
-            &json!({"name": "B", "active": true, "y": 2}),
-        );
+        let changes =
+            field_changes(&json!({"name": "A", "active": true, "x": 1}), &json!({"name": "B", "active": true, "y": 2}));
         assert_eq!(
             changes,
             json!({

@@ -2,9 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
     #[default]
@@ -32,9 +30,7 @@ impl Locale {
 
     /// The first supported language of an HTTP `Accept-Language` header, if any.
     pub fn first_accepted(header: &str) -> Option<Locale> {
-        header
-            .split(',')
-            .find_map(|part| Locale::parse(part.split(';').next().unwrap_or("")))
+        header.split(',').find_map(|part| Locale::parse(part.split(';').next().unwrap_or("")))
     }
 
     /// The first supported language of an `Accept-Language` header, French otherwise.
@@ -49,10 +45,7 @@ mod tests {
 
     #[test]
     fn accept_language_picks_first_supported() {
-        assert_eq!(
-            Locale::from_accept_language("en-GB,en;q=0.9,fr;q=0.8"),
-            Locale::En
-        );
+        assert_eq!(Locale::from_accept_language("en-GB,en;q=0.9,fr;q=0.8"), Locale::En);
         assert_eq!(Locale::from_accept_language("de-DE,fr;q=0.5"), Locale::Fr);
         assert_eq!(Locale::from_accept_language("de-DE"), Locale::Fr);
         assert_eq!(Locale::from_accept_language(""), Locale::Fr);

@@ -86,33 +86,21 @@ pub struct OrganisationInput {
 
 impl OrganisationInput {
     /// Parses the input; `known_unit` tells whether a P-code exists in the reference data.
-    pub fn parse(
-        &self,
-        known_unit: impl Fn(&str) -> bool,
-    ) -> Result<OrganisationDraft, FieldErrors> {
+    pub fn parse(&self, known_unit: impl Fn(&str) -> bool) -> Result<OrganisationDraft, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = errors.check("name", clean_text(&self.name, 2, 200));
         let acronym = errors.check("acronym", clean_text(&self.acronym, 0, 30));
-        let kind = errors.check(
-            "type",
-            OrganisationType::parse(self.kind.trim()).ok_or("error-choose-type"),
-        );
-        let mut regions: Vec<String> = self
-            .regions
-            .iter()
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty())
-            .collect();
+        let kind = errors.check("type", OrganisationType::parse(self.kind.trim()).ok_or("error-choose-type"));
+        let mut regions: Vec<String> =
+            self.regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
         regions.sort();
         regions.dedup();
         if regions.iter().any(|r| !known_unit(r)) {
             errors.add("regions", "error-unknown-admin-unit");
         }
         let contact_name = errors.check("contact_name", clean_text(&self.contact_name, 0, 200));
-        let contact_email =
-            errors.check("contact_email", parse_optional_email(&self.contact_email));
-        let contact_phone =
-            errors.check("contact_phone", parse_optional_phone(&self.contact_phone));
+        let contact_email = errors.check("contact_email", parse_optional_email(&self.contact_email));
+        let contact_phone = errors.check("contact_phone", parse_optional_phone(&self.contact_phone));
         errors.finish(|| OrganisationDraft {
             name: name.unwrap(),
             acronym: acronym.unwrap(),
@@ -149,10 +137,7 @@ pub fn parse_optional_email(raw: &str) -> Result<String, &'static str> {
 
 /// A phone number as digits with an optional leading `+`, or the empty string.
 pub fn parse_optional_phone(raw: &str) -> Result<String, &'static str> {
-    let compact: String = raw
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-        .collect();
+    let compact: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
     if compact.is_empty() {
         return Ok(compact);
     }
@@ -184,10 +169,7 @@ mod tests {
     #[test]
     fn a_valid_organisation_is_normalised() {
         let draft = input().parse(|_| true).unwrap();
-        assert_eq!(
-            draft.name,
-            "Agence pour la promotion de l'emploi des jeunes"
-        );
+        assert_eq!(draft.name, "Agence pour la promotion de l'emploi des jeunes");
         assert_eq!(draft.regions, vec!["ML01", "ML09"]);
         assert_eq!(draft.contact_email, "contact@apej.ml");
         assert_eq!(draft.contact_phone, "+22320220000");
@@ -206,17 +188,8 @@ mod tests {
         let errors = bad.parse(|code| code.starts_with("ML")).unwrap_err();
         assert_eq!(errors.for_field("name"), Some("error-required"));
         assert_eq!(errors.for_field("type"), Some("error-choose-type"));
-        assert_eq!(
-            errors.for_field("regions"),
-            Some("error-unknown-admin-unit")
-        );
-        assert_eq!(
-            errors.for_field("contact_email"),
-            Some("error-invalid-email")
-        );
-        assert_eq!(
-            errors.for_field("contact_phone"),
-            Some("error-invalid-phone")
-        );
+        assert_eq!(errors.for_field("regions"), Some("error-unknown-admin-unit"));
+        assert_eq!(errors.for_field("contact_email"), Some("error-invalid-email"));
+        assert_eq!(errors.for_field("contact_phone"), Some("error-invalid-phone"));
     }
 }

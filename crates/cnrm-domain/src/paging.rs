@@ -30,25 +30,13 @@ pub struct PageRequest {
 impl PageRequest {
     /// `sortable` lists the accepted sort keys; the first is the default.
     pub fn from_query(q: &PageQuery, sortable: &[&'static str]) -> PageRequest {
-        let sort = q
-            .sort
-            .as_deref()
-            .and_then(|s| sortable.iter().find(|k| **k == s).copied())
-            .unwrap_or(sortable[0]);
+        let sort = q.sort.as_deref().and_then(|s| sortable.iter().find(|k| **k == s).copied()).unwrap_or(sortable[0]);
         PageRequest {
             page: q.page.unwrap_or(1).max(1),
-            per_page: q
-                .per_page
-                .unwrap_or(DEFAULT_PER_PAGE)
-                .clamp(1, MAX_PER_PAGE),
+            per_page: q.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE),
             sort,
             descending: q.dir.as_deref() == Some("desc"),
-            search: q
-                .q
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.to_lowercase()),
+            search: q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.to_lowercase()),
         }
     }
 
@@ -86,25 +74,7 @@ mod tests {
             q: Some("  ".into()),
         };
         let r = PageRequest::from_query(&q, &["name", "created_at"]);
-        assert_eq!(
-            r,
-            PageRequest {
-                page: 1,
-                per_page: MAX_PER_PAGE,
-                sort: "name",
-                descending: true,
-                search: None
-            }
-        );
-        assert_eq!(
-            Page::<()> {
-                items: vec![],
-                total: 201,
-                page: 1,
-                per_page: 25
-            }
-            .pages(),
-            9
-        );
+        assert_eq!(r, PageRequest { page: 1, per_page: MAX_PER_PAGE, sort: "name", descending: true, search: None });
+        assert_eq!(Page::<()> { items: vec![], total: 201, page: 1, per_page: 25 }.pages(), 9);
     }
 }

@@ -65,29 +65,16 @@ impl Role {
     pub fn assignable_by(assigner: Role) -> Vec<Role> {
         match assigner {
             Role::PlatformAdmin => Role::ALL.to_vec(),
-            Role::OrgAdmin => Role::ALL
-                .into_iter()
-                .filter(|r| !matches!(r, Role::PlatformAdmin | Role::Secretariat))
-                .collect(),
+            Role::OrgAdmin => {
+                Role::ALL.into_iter().filter(|r| !matches!(r, Role::PlatformAdmin | Role::Secretariat)).collect()
+            }
             _ => Vec::new(),
         }
     }
 }
 
 /// How far a grant reaches, from the narrowest to the widest (the order is meaningful).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Records the user owns or is assigned to.
@@ -231,12 +218,7 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
     ),
     (
         Role::CaseWorker,
-        &[
-            (P::OrganisationRead, All),
-            (P::CaseRead, Team),
-            (P::CaseWrite, Team),
-            (P::ApiTokenManage, Own),
-        ],
+        &[(P::OrganisationRead, All), (P::CaseRead, Team), (P::CaseWrite, Team), (P::ApiTokenManage, Own)],
     ),
     (
         Role::MeOfficer,
@@ -249,16 +231,9 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
     ),
     (
         Role::PartnerFocalPoint,
-        &[
-            (P::OrganisationRead, All),
-            (P::ReferralReceive, Organisation),
-            (P::ApiTokenManage, Own),
-        ],
+        &[(P::OrganisationRead, All), (P::ReferralReceive, Organisation), (P::ApiTokenManage, Own)],
     ),
-    (
-        Role::DonorObserver,
-        &[(P::OrganisationRead, All), (P::AggregatesRead, All)],
-    ),
+    (Role::DonorObserver, &[(P::OrganisationRead, All), (P::AggregatesRead, All)]),
 ];
 
 /// The permission is not held at any scope.
@@ -327,10 +302,7 @@ mod tests {
     #[test]
     fn every_role_has_a_row_and_codes_round_trip() {
         for role in Role::ALL {
-            assert!(
-                GRANTS.iter().any(|(r, _)| *r == role),
-                "{role:?} has no grants"
-            );
+            assert!(GRANTS.iter().any(|(r, _)| *r == role), "{role:?} has no grants");
             assert_eq!(Role::parse(role.code()), Some(role));
         }
     }
@@ -340,18 +312,9 @@ mod tests {
         let admin = principal(Role::OrgAdmin);
         assert!(admin.may(Permission::UserManage, Uuid::from_u128(10), None, None));
         assert!(!admin.may(Permission::UserManage, Uuid::from_u128(11), None, None));
-        assert_eq!(
-            admin.organisation_filter(Permission::UserRead),
-            Ok(Some(Uuid::from_u128(10)))
-        );
-        assert_eq!(
-            principal(Role::PlatformAdmin).organisation_filter(Permission::UserRead),
-            Ok(None)
-        );
-        assert_eq!(
-            principal(Role::DonorObserver).organisation_filter(Permission::UserRead),
-            Err(NotGranted)
-        );
+        assert_eq!(admin.organisation_filter(Permission::UserRead), Ok(Some(Uuid::from_u128(10))));
+        assert_eq!(principal(Role::PlatformAdmin).organisation_filter(Permission::UserRead), Ok(None));
+        assert_eq!(principal(Role::DonorObserver).organisation_filter(Permission::UserRead), Err(NotGranted));
     }
 
     #[test]
@@ -359,24 +322,9 @@ mod tests {
         let worker = principal(Role::CaseWorker);
         let org = Uuid::from_u128(10);
         assert!(worker.may(Permission::CaseRead, org, Some(Uuid::from_u128(1)), None));
-        assert!(worker.may(
-            Permission::CaseRead,
-            org,
-            Some(Uuid::from_u128(2)),
-            Some("kayes")
-        ));
-        assert!(!worker.may(
-            Permission::CaseRead,
-            org,
-            Some(Uuid::from_u128(2)),
-            Some("gao")
-        ));
-        assert!(!worker.may(
-            Permission::CaseRead,
-            Uuid::from_u128(11),
-            Some(Uuid::from_u128(1)),
-            Some("kayes")
-        ));
+        assert!(worker.may(Permission::CaseRead, org, Some(Uuid::from_u128(2)), Some("kayes")));
+        assert!(!worker.may(Permission::CaseRead, org, Some(Uuid::from_u128(2)), Some("gao")));
+        assert!(!worker.may(Permission::CaseRead, Uuid::from_u128(11), Some(Uuid::from_u128(1)), Some("kayes")));
     }
 
     #[test]
@@ -390,13 +338,8 @@ mod tests {
 
     #[test]
     fn nobody_assigns_a_role_wider_than_their_own_mandate() {
-        assert!(Role::assignable_by(Role::OrgAdmin)
-            .iter()
-            .all(|r| *r != Role::PlatformAdmin));
+        assert!(Role::assignable_by(Role::OrgAdmin).iter().all(|r| *r != Role::PlatformAdmin));
         assert!(Role::assignable_by(Role::CaseManager).is_empty());
-        assert_eq!(
-            Role::assignable_by(Role::PlatformAdmin).len(),
-            Role::ALL.len()
-        );
+        assert_eq!(Role::assignable_by(Role::PlatformAdmin).len(), Role::ALL.len());
     }
 }

@@ -16,11 +16,7 @@ pub struct ThrottlePolicy {
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
-        Self {
-            max_failures_per_account: 5,
-            max_failures_per_ip: 30,
-            window: Duration::minutes(15),
-        }
+        Self { max_failures_per_account: 5, max_failures_per_ip: 30, window: Duration::minutes(15) }
     }
 }
 

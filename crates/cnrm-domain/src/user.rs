@@ -18,10 +18,7 @@ impl Username {
             Err("error-required")
         } else if name.len() < 3 || name.len() > 64 {
             Err("error-username-length")
-        } else if !name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-        {
+        } else if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')) {
             Err("error-username-characters")
         } else {
             Ok(Username(name))
@@ -58,9 +55,7 @@ pub fn check_password(password: &str, username: &str) -> Result<(), &'static str
         Err("error-too-long")
     } else if !username.is_empty() && lower.contains(&username.to_lowercase()) {
         Err("error-password-contains-username")
-    } else if COMMON_PASSWORDS.contains(&lower.as_str())
-        || password.chars().all(|c| password.starts_with(c))
-    {
+    } else if COMMON_PASSWORDS.contains(&lower.as_str()) || password.chars().all(|c| password.starts_with(c)) {
         Err("error-password-too-common")
     } else {
         Ok(())
@@ -108,10 +103,7 @@ impl UserInput {
             "organisation_id",
             Uuid::parse_str(self.organisation_id.trim()).map_err(|_| "error-choose-organisation"),
         );
-        let role = errors.check(
-            "role",
-            Role::parse(self.role.trim()).ok_or("error-choose-role"),
-        );
+        let role = errors.check("role", Role::parse(self.role.trim()).ok_or("error-choose-role"));
         let team = errors.check("team", clean_text(&self.team, 0, 60));
         let locale = Locale::parse(&self.locale).unwrap_or_default();
         errors.finish(|| UserDraft {
@@ -134,48 +126,24 @@ mod tests {
     fn usernames_are_lowercased_and_restricted() {
         assert_eq!(Username::parse(" A.Traore ").unwrap().as_str(), "a.traore");
         assert_eq!(Username::parse("ab"), Err("error-username-length"));
-        assert_eq!(
-            Username::parse("a traoré"),
-            Err("error-username-characters")
-        );
+        assert_eq!(Username::parse("a traoré"), Err("error-username-characters"));
     }
 
     #[test]
     fn password_policy() {
-        assert_eq!(
-            check_password("court", "x"),
-            Err("error-password-too-short")
-        );
-        assert_eq!(
-            check_password("xx-atraore-2024", "atraore"),
-            Err("error-password-contains-username")
-        );
-        assert_eq!(
-            check_password("aaaaaaaaaaaaaaa", "x"),
-            Err("error-password-too-common")
-        );
-        assert_eq!(
-            check_password("MotDePasse123", "x"),
-            Err("error-password-too-common")
-        );
+        assert_eq!(check_password("court", "x"), Err("error-password-too-short"));
+        assert_eq!(check_password("xx-atraore-2024", "atraore"), Err("error-password-contains-username"));
+        assert_eq!(check_password("aaaaaaaaaaaaaaa", "x"), Err("error-password-too-common"));
+        assert_eq!(check_password("MotDePasse123", "x"), Err("error-password-too-common"));
         assert!(check_password("le fleuve Niger à Ségou", "atraore").is_ok());
     }
 
     #[test]
     fn user_input_reports_each_field() {
-        let errors = UserInput {
-            username: "x".into(),
-            role: "king".into(),
-            ..Default::default()
-        }
-        .parse()
-        .unwrap_err();
+        let errors = UserInput { username: "x".into(), role: "king".into(), ..Default::default() }.parse().unwrap_err();
         assert_eq!(errors.for_field("username"), Some("error-username-length"));
         assert_eq!(errors.for_field("display_name"), Some("error-required"));
-        assert_eq!(
-            errors.for_field("organisation_id"),
-            Some("error-choose-organisation")
-        );
+        assert_eq!(errors.for_field("organisation_id"), Some("error-choose-organisation"));
         assert_eq!(errors.for_field("role"), Some("error-choose-role"));
     }
 }

@@ -76,10 +76,7 @@ mod tests {
 
     #[test]
     fn clean_text_collapses_whitespace_and_checks_bounds() {
-        assert_eq!(
-            clean_text("  Agence   nationale ", 1, 50).unwrap(),
-            "Agence nationale"
-        );
+        assert_eq!(clean_text("  Agence   nationale ", 1, 50).unwrap(), "Agence nationale");
         assert_eq!(clean_text("   ", 1, 50), Err("error-required"));
         assert_eq!(clean_text("ab", 3, 50), Err("error-too-short"));
         assert_eq!(clean_text("abcdef", 1, 5), Err("error-too-long"));
