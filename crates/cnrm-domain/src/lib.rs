@@ -5,13 +5,19 @@
 //! that every rule can be unit-tested and reused by the storage, service and web layers alike.
 
 pub mod audit;
+pub mod case_number;
+pub mod consent;
+pub mod followup;
+pub mod lifecycle;
 pub mod locale;
 pub mod organisation;
 pub mod paging;
+pub mod person;
 pub mod roles;
 pub mod throttle;
 pub mod user;
 pub mod validation;
+pub mod vulnerability;
 
 pub use locale::Locale;
 pub use roles::{Permission, Role, Scope};
