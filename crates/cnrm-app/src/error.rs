@@ -28,6 +28,12 @@ pub enum AppError {
     AddressBlocked { minutes: i64 },
     #[error("account disabled")]
     AccountDisabled,
+    /// Someone else saved the record after it was read; nothing was written.
+    #[error("the record was changed by someone else")]
+    Stale,
+    /// The action is not possible now; the key says why (a consent withdrawn, a forbidden transition).
+    #[error("action refused: {0}")]
+    Refused(&'static str),
     #[error(transparent)]
     Store(StoreError),
     #[error("{0}")]
@@ -38,6 +44,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(c) if c == "stale" => AppError::Stale,
             other => AppError::Store(other),
         }
     }
@@ -62,6 +69,8 @@ impl AppError {
             AppError::AccountLocked { .. } => "account_locked",
             AppError::AddressBlocked { .. } => "address_blocked",
             AppError::AccountDisabled => "account_disabled",
+            AppError::Stale => "stale",
+            AppError::Refused(_) => "refused",
             AppError::Store(StoreError::Conflict(_)) => "conflict",
             AppError::Store(_) | AppError::Internal(_) => "internal",
         }

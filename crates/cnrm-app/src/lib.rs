@@ -8,6 +8,7 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod cases;
 pub mod conduct;
 pub mod demo;
 pub mod error;

@@ -118,6 +118,9 @@ pub enum Permission {
     CaseRead,
     /// Register returnees and change their cases.
     CaseWrite,
+    /// See protection cases (children, trafficking and gender-based violence survivors) within the
+    /// reach of `CaseRead`: with scope `own`, only those assigned to oneself.
+    ProtectionCaseRead,
     /// Approve reintegration plans written by someone else.
     PlanApprove,
     /// See what was referred to one's organisation, and only that.
@@ -131,7 +134,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::OrganisationRead,
         Permission::OrganisationManage,
         Permission::UserRead,
@@ -140,6 +143,7 @@ impl Permission {
         Permission::PlatformConfigure,
         Permission::CaseRead,
         Permission::CaseWrite,
+        Permission::ProtectionCaseRead,
         Permission::PlanApprove,
         Permission::ReferralReceive,
         Permission::AggregatesRead,
@@ -157,6 +161,7 @@ impl Permission {
             Permission::PlatformConfigure => "platform_configure",
             Permission::CaseRead => "case_read",
             Permission::CaseWrite => "case_write",
+            Permission::ProtectionCaseRead => "protection_case_read",
             Permission::PlanApprove => "plan_approve",
             Permission::ReferralReceive => "referral_receive",
             Permission::AggregatesRead => "aggregates_read",
@@ -211,6 +216,7 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
             (P::OrganisationRead, All),
             (P::CaseRead, Organisation),
             (P::CaseWrite, Organisation),
+            (P::ProtectionCaseRead, Organisation),
             (P::PlanApprove, Organisation),
             (P::AggregatesRead, Organisation),
             (P::ApiTokenManage, Own),
@@ -218,7 +224,13 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
     ),
     (
         Role::CaseWorker,
-        &[(P::OrganisationRead, All), (P::CaseRead, Team), (P::CaseWrite, Team), (P::ApiTokenManage, Own)],
+        &[
+            (P::OrganisationRead, All),
+            (P::CaseRead, Team),
+            (P::CaseWrite, Team),
+            (P::ProtectionCaseRead, Own),
+            (P::ApiTokenManage, Own),
+        ],
     ),
     (
         Role::MeOfficer,

@@ -10,6 +10,7 @@ type Db = sqlx::Postgres;
 const BACKEND: cnrm_store::Backend = cnrm_store::Backend::Postgres;
 
 include!("../../cnrm-store/shared/queries.rs");
+include!("../../cnrm-store/shared/cases.rs");
 
 impl Store {
     /// Connects to a `postgres://` URL; with `schema`, every connection works inside that schema.

@@ -11,7 +11,7 @@ use cnrm_domain::paging::{Page, PageRequest};
 use cnrm_domain::{Locale, Role};
 use cnrm_store::*;
 use sqlx::{FromRow, Transaction};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// The backend's store: a connection pool.
@@ -801,6 +801,42 @@ impl Database for Store {
         let rows: Vec<AuditRow> =
             sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(&self.pool).await.map_err(store_error)?;
         Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    async fn create_case(&self, new: &NewCase, audit: &AuditEvent) -> StoreResult<String> {
+        self.create_case_impl(new, audit).await
+    }
+
+    async fn case_file(&self, id: Uuid) -> StoreResult<Option<CaseFile>> {
+        self.case_file_impl(id).await
+    }
+
+    async fn cases(&self, scope: &CaseScope, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<CaseSummary>> {
+        self.cases_impl(scope, filter, page).await
+    }
+
+    async fn update_person(&self, person: &PersonRecord, audit: &AuditEvent) -> StoreResult<()> {
+        self.update_person_impl(person, audit).await
+    }
+
+    async fn update_case(&self, case: &CaseRecord, flags: Option<&[StoredFlag]>, tasks: &[Task], audit: &AuditEvent) -> StoreResult<()> {
+        self.update_case_impl(case, flags, tasks, audit).await
+    }
+
+    async fn add_consent(&self, consent: &StoredConsent, audit: &AuditEvent) -> StoreResult<()> {
+        self.add_consent_impl(consent, audit).await
+    }
+
+    async fn withdraw_consent(&self, id: Uuid, on: Date, by: Uuid, audit: &AuditEvent) -> StoreResult<()> {
+        self.withdraw_consent_impl(id, on, by, audit).await
+    }
+
+    async fn document_holder(&self, doc_type: &str, number_key: &str) -> StoreResult<Option<Uuid>> {
+        self.document_holder_impl(doc_type, number_key).await
+    }
+
+    async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>> {
+        self.cases_of_person_impl(person_id).await
     }
 
     async fn audit_head(&self) -> StoreResult<i64> {

@@ -10,8 +10,10 @@
 //! Times are never compared in SQL (SQLite keeps them as text); windows in time are expressed as
 //! UUIDv7 bounds instead (see [`uuid_v7_floor`]), which both engines order byte by byte.
 
+pub mod cases;
 pub mod model;
 
+pub use cases::*;
 pub use cnrm_domain::audit::{AuditEntry, AuditEvent};
 pub use cnrm_domain::paging::{Page, PageRequest};
 pub use model::*;
@@ -129,4 +131,29 @@ pub trait Database: Send + Sync + 'static {
     async fn audit_chain(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>>;
     /// The sequence number of the latest entry, as kept by the chain head.
     async fn audit_head(&self) -> StoreResult<i64>;
+
+    // Case management.
+    /// Registers a case (and its person when new) with consents, screening and tasks; returns the
+    /// case number given.
+    async fn create_case(&self, new: &NewCase, audit: &AuditEvent) -> StoreResult<String>;
+    async fn case_file(&self, id: Uuid) -> StoreResult<Option<CaseFile>>;
+    async fn cases(&self, scope: &CaseScope, filter: &CaseFilter, page: &PageRequest)
+        -> StoreResult<Page<CaseSummary>>;
+    /// Saves a person if nobody saved it since `person.version` was read (`Conflict("stale")`).
+    async fn update_person(&self, person: &PersonRecord, audit: &AuditEvent) -> StoreResult<()>;
+    /// Saves a case (and replaces its screening when `flags` is given, adding `tasks`) if nobody
+    /// saved it since `case.version` was read (`Conflict("stale")`).
+    async fn update_case(
+        &self,
+        case: &CaseRecord,
+        flags: Option<&[StoredFlag]>,
+        tasks: &[Task],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    async fn add_consent(&self, consent: &StoredConsent, audit: &AuditEvent) -> StoreResult<()>;
+    async fn withdraw_consent(&self, id: Uuid, on: time::Date, by: Uuid, audit: &AuditEvent) -> StoreResult<()>;
+    /// The person holding a document, if any.
+    async fn document_holder(&self, doc_type: &str, number_key: &str) -> StoreResult<Option<Uuid>>;
+    /// How many cases each organisation holds for a person (for "already known elsewhere").
+    async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>>;
 }

@@ -50,12 +50,11 @@ struct ErrorPage {
 }
 
 fn page(tr: Tr, status: StatusCode, key: &str) -> Response {
-    let body = ErrorPage {
-        tr,
-        status: status.as_u16(),
-        title: tr.t(&format!("{key}-title")),
-        message: tr.t(&format!("{key}-message")),
-    };
+    page_with(tr, status, tr.t(&format!("{key}-title")), tr.t(&format!("{key}-message")))
+}
+
+fn page_with(tr: Tr, status: StatusCode, title: String, message: String) -> Response {
+    let body = ErrorPage { tr, status: status.as_u16(), title, message };
     match body.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => status.into_response(),
@@ -69,6 +68,10 @@ impl IntoResponse for PageError {
             PageError::App(AppError::Forbidden, tr) => page(tr, StatusCode::FORBIDDEN, "error-forbidden"),
             PageError::App(AppError::NotFound, tr) => page(tr, StatusCode::NOT_FOUND, "error-not-found"),
             PageError::App(AppError::Invalid(_), tr) => page(tr, StatusCode::UNPROCESSABLE_ENTITY, "error-invalid"),
+            PageError::App(AppError::Stale, tr) => page(tr, StatusCode::CONFLICT, "error-stale"),
+            PageError::App(AppError::Refused(reason), tr) => {
+                page_with(tr, StatusCode::CONFLICT, tr.t("error-refused-title"), tr.t(reason))
+            }
             PageError::App(e, tr) => {
                 tracing::error!(error = %e, "request failed");
                 page(tr, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")

@@ -44,7 +44,9 @@ fn status_of(e: &AppError) -> StatusCode {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::AccountLocked { .. } | AppError::AddressBlocked { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Store(cnrm_store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
+        AppError::Store(cnrm_store::StoreError::Conflict(_)) | AppError::Stale | AppError::Refused(_) => {
+            StatusCode::CONFLICT
+        }
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -73,7 +75,10 @@ pub fn problem_response(e: AppError, tr: Tr) -> Response {
         title: status.canonical_reason().unwrap_or("Error").into(),
         status: status.as_u16(),
         code: code.into(),
-        detail: tr.t(&key),
+        detail: match &e {
+            AppError::Refused(reason) => tr.t(reason),
+            _ => tr.t(&key),
+        },
         errors,
     };
     let mut response = (

@@ -1,0 +1,233 @@
+//! Case management services against real databases, on both backends.
+
+use cnrm_app::actor::Via;
+use cnrm_app::cases::{self, CaseQuery, Registration, RegistrationOutcome};
+use cnrm_app::testing::TestDb;
+use cnrm_app::{demo, test_both_backends, Actor, AppError};
+use cnrm_domain::consent::ConsentInput;
+use cnrm_domain::lifecycle::case::CaseStatus;
+use cnrm_domain::person::{DocumentInput, PersonInput, ReturnInput};
+use cnrm_domain::vulnerability::Priority;
+
+async fn actor(db: &TestDb, username: &str) -> Actor {
+    let user = db.app.db.user_by_username(username).await.unwrap().unwrap();
+    Actor { user, ip: Some("10.9.0.1".into()), via: Via::Web }
+}
+
+async fn platform(db: &TestDb) {
+    demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.unwrap();
+}
+
+fn registration(family: &str, given: &str, born: &str, arrived: &str) -> Registration {
+    Registration {
+        person: PersonInput {
+            family_name: family.into(),
+            given_names: given.into(),
+            sex: "male".into(),
+            date_of_birth: born.into(),
+            phones: vec!["76 12 34 56".into()],
+            place_of_origin: "ML0103".into(),
+            intended_settlement: "ML0103".into(),
+            ..Default::default()
+        },
+        ret: ReturnInput {
+            arrival_date: arrived.into(),
+            returned_from: "LY".into(),
+            return_type: "avr".into(),
+            ..Default::default()
+        },
+        consent_method: "written".into(),
+        ..Default::default()
+    }
+}
+
+async fn register(db: &TestDb, who: &Actor, input: &Registration) -> cnrm_store::CaseRecord {
+    match cases::register(&db.app, who, input).await {
+        Ok(RegistrationOutcome::Registered(case)) => *case,
+        Ok(RegistrationOutcome::PossibleMatches(m)) => panic!("unexpected matches: {m:?}"),
+        Err(e) => panic!("registration failed: {e:?}"),
+    }
+}
+
+fn query(q: &str) -> CaseQuery {
+    CaseQuery { q: q.into(), ..Default::default() }
+}
+
+test_both_backends! {
+    async fn a_registration_stores_the_whole_case_and_numbers_it(db) {
+        platform(&db).await;
+        let worker = actor(&db, "oim.agent").await;
+        let mut input = registration("Traoré", "Mamadou", "1998-04-02", "2025-03-10");
+        input.documents = vec![DocumentInput { doc_type: "passport".into(), number: "b 1234-567".into(), issuing_country: "ML".into() }];
+        input.vulnerabilities = vec!["medical_condition".into()];
+        let case = register(&db, &worker, &input).await;
+        let year = time::OffsetDateTime::now_utc().year();
+        assert_eq!(case.case_number, format!("OIM-{year}-000001"));
+        assert_eq!(case.assigned_to, Some(worker.user.id), "a case worker's own registration is theirs");
+        assert_eq!(case.priority, Priority::High);
+        let file = cases::get(&db.app, &worker, case.id).await.unwrap();
+        assert_eq!(file.person.draft.phones, vec!["+22376123456"]);
+        assert_eq!(file.person.documents[0].number, "B1234567");
+        assert_eq!(file.consents.len(), 1);
+        assert_eq!(file.flags.len(), 1);
+        assert_eq!(file.tasks.len(), 1, "a positive screen creates a follow-up task");
+        let second = register(&db, &worker, &registration("Diarra", "Seydou", "1990", "2025-01-05")).await;
+        assert_eq!(second.case_number, format!("OIM-{year}-000002"));
+
+        // Found by name without accents, by phone, by document and by case number.
+        for q in ["traore", "TRAORÉ mam", "+223 76 12 34 56", "B1234567", &case.case_number] {
+            let found = cases::list(&db.app, &worker, &query(q)).await.unwrap();
+            assert!(found.items.iter().any(|c| c.id == case.id), "{q} did not find the case");
+        }
+        assert_eq!(cases::list(&db.app, &worker, &query("keita")).await.unwrap().total, 0);
+        let timeline = cases::timeline(&db.app, &worker, case.id).await.unwrap();
+        assert!(timeline.iter().any(|e| e.action == "case.create"));
+        assert!(timeline.iter().any(|e| e.action == "case.view"));
+    }
+
+    async fn bad_input_is_refused_field_by_field_and_nothing_is_written(db) {
+        platform(&db).await;
+        let worker = actor(&db, "oim.agent").await;
+        let mut input = registration("", "Awa", "2001-05-05", "1999-01-01");
+        input.person.intended_settlement = "XX99".into();
+        input.consent_method = String::new();
+        match cases::register(&db.app, &worker, &input).await {
+            Err(AppError::Invalid(errors)) => {
+                assert_eq!(errors.for_field("family_name"), Some("error-required"));
+                assert_eq!(errors.for_field("arrival_date"), Some("error-arrival-before-birth"));
+                assert_eq!(errors.for_field("intended_settlement"), Some("error-unknown-admin-unit"));
+                assert_eq!(errors.for_field("consent_method"), Some("error-consent-required"));
+            }
+            _ => panic!("expected invalid input"),
+        }
+        let mut with_document = registration("Keïta", "Fanta", "2000", "2025-02-02");
+        with_document.documents = vec![DocumentInput { doc_type: "nina".into(), number: "12345678901234A".into(), issuing_country: "ML".into() }];
+        register(&db, &worker, &with_document).await;
+        let mut duplicate = registration("Sissoko", "Oumou", "1995", "2025-02-02");
+        duplicate.documents = with_document.documents.clone();
+        match cases::register(&db.app, &worker, &duplicate).await {
+            Err(AppError::Invalid(errors)) => assert_eq!(errors.for_field("documents"), Some("error-document-taken")),
+            _ => panic!("a duplicate document number must be refused"),
+        }
+        let all = cases::list(&db.app, &actor(&db, "oim.gestion").await, &CaseQuery::default()).await.unwrap();
+        assert_eq!(all.total, 1, "only the valid registration was stored");
+    }
+
+    async fn possible_existing_persons_are_shown_before_saving(db) {
+        platform(&db).await;
+        let worker = actor(&db, "oim.agent").await;
+        let first = register(&db, &worker, &registration("Coulibaly", "Boubacar", "1996", "2024-11-02")).await;
+        match cases::register(&db.app, &worker, &registration("COULIBALY", "boubacar", "1997-01-01", "2025-06-01")).await.unwrap() {
+            RegistrationOutcome::PossibleMatches(matches) => {
+                assert_eq!(matches.len(), 1);
+                assert_eq!(matches[0].case_id, Some(first.id), "same organisation: the case is shown");
+            }
+            RegistrationOutcome::Registered(_) => panic!("the possible match was not shown"),
+        }
+        // Another organisation learns only that a match exists, and where.
+        let anpe = db.app.db.organisation_names().await.unwrap().into_iter().find(|o| o.acronym == "ANPE").unwrap();
+        let input = cnrm_domain::user::UserInput { username: "anpe.agent".into(), display_name: "Agent ANPE".into(), organisation_id: anpe.id.to_string(), role: "case_worker".into(), ..Default::default() };
+        cnrm_app::users::create(&db.app, &Actor::console(), &input).await.unwrap();
+        let other = actor(&db, "anpe.agent").await;
+        match cases::register(&db.app, &other, &registration("Coulibaly", "Boubacar", "1996", "2025-06-01")).await.unwrap() {
+            RegistrationOutcome::PossibleMatches(matches) => {
+                assert_eq!(matches[0].case_id, None);
+                assert_eq!(matches[0].name, None);
+                assert_eq!(matches[0].organisation_id, first.organisation_id);
+            }
+            RegistrationOutcome::Registered(_) => panic!("the match elsewhere was not signalled"),
+        }
+        let mut confirmed = registration("Coulibaly", "Boubacar", "1996", "2025-06-01");
+        confirmed.confirm_new_person = true;
+        register(&db, &other, &confirmed).await;
+        // The same person again, on purpose: a new case for the known person.
+        let mut again = registration("", "", "", "2025-07-01");
+        again.existing_person_id = Some(first.person_id);
+        let second = register(&db, &worker, &again).await;
+        assert_eq!(second.person_id, first.person_id);
+    }
+
+    async fn cases_are_seen_only_within_reach(db) {
+        platform(&db).await;
+        let worker = actor(&db, "oim.agent").await;
+        let manager = actor(&db, "oim.gestion").await;
+        let mut child = registration("Dembélé", "Ali", "2012-01-01", "2025-05-01");
+        child.vulnerabilities = vec!["unaccompanied_child".into()];
+        let protection = register(&db, &worker, &child).await;
+        assert!(protection.protection);
+        assert_eq!(protection.priority, Priority::Urgent);
+        let ordinary = register(&db, &worker, &registration("Konaté", "Issa", "1990", "2025-05-01")).await;
+        // Another case worker of the same team sees ordinary team cases but not the protection case.
+        let org = worker.user.organisation_id.to_string();
+        let input = cnrm_domain::user::UserInput { username: "oim.agent2".into(), display_name: "Second Agent".into(), organisation_id: org, role: "case_worker".into(), team: "Kayes".into(), ..Default::default() };
+        cnrm_app::users::create(&db.app, &Actor::console(), &input).await.unwrap();
+        let colleague = actor(&db, "oim.agent2").await;
+        assert!(cases::get(&db.app, &colleague, ordinary.id).await.is_ok());
+        assert!(matches!(cases::get(&db.app, &colleague, protection.id).await, Err(AppError::NotFound)));
+        let listed = cases::list(&db.app, &colleague, &CaseQuery::default()).await.unwrap();
+        assert!(listed.items.iter().all(|c| c.id != protection.id));
+        assert_eq!(cases::list(&db.app, &colleague, &query("dembele")).await.unwrap().total, 0, "search does not reveal it either");
+        assert!(cases::get(&db.app, &manager, protection.id).await.is_ok());
+        // Partners, the secretariat, M&E and donors see no case.
+        for username in ["anpe.focal", "secretariat", "oim.suivi", "ue.observateur"] {
+            let someone = actor(&db, username).await;
+            assert!(matches!(cases::list(&db.app, &someone, &CaseQuery::default()).await, Err(AppError::Forbidden)), "{username}");
+            assert!(cases::get(&db.app, &someone, ordinary.id).await.is_err(), "{username}");
+        }
+        // Assigning the protection case to the colleague opens it to them.
+        let file = cases::get(&db.app, &manager, protection.id).await.unwrap();
+        assert!(matches!(cases::assign(&db.app, &worker, protection.id, file.case.version, Some(colleague.user.id)).await, Err(AppError::Forbidden)));
+        cases::assign(&db.app, &manager, protection.id, file.case.version, Some(colleague.user.id)).await.unwrap();
+        assert!(cases::get(&db.app, &colleague, protection.id).await.is_ok());
+    }
+
+    async fn concurrent_edits_are_refused_not_overwritten(db) {
+        platform(&db).await;
+        let worker = actor(&db, "oim.agent").await;
+        let manager = actor(&db, "oim.gestion").await;
+        let case = register(&db, &worker, &registration("Sangaré", "Adama", "1993", "2025-01-20")).await;
+        let read = cases::get(&db.app, &worker, case.id).await.unwrap();
+        let mut first = ReturnInput { arrival_date: "2025-01-21".into(), returned_from: "DZ".into(), return_type: "forced".into(), ..Default::default() };
+        cases::update_return(&db.app, &worker, case.id, read.case.version, &first).await.unwrap();
+        first.returned_from = "NE".into();
+        assert!(matches!(cases::update_return(&db.app, &manager, case.id, read.case.version, &first).await, Err(AppError::Stale)));
+        let stored = cases::get(&db.app, &worker, case.id).await.unwrap();
+        assert_eq!(stored.case.ret.returned_from, "DZ", "the first save stands");
+        let mut person = PersonInput { family_name: "Sangaré".into(), given_names: "Adama Moussa".into(), sex: "male".into(), date_of_birth: "1993".into(), ..Default::default() };
+        cases::update_person(&db.app, &worker, case.id, stored.person.version, &person).await.unwrap();
+        person.given_names = "Adama".into();
+        assert!(matches!(cases::update_person(&db.app, &manager, case.id, stored.person.version, &person).await, Err(AppError::Stale)));
+        assert_eq!(cases::list(&db.app, &worker, &query("moussa")).await.unwrap().total, 1, "name tokens follow the edit");
+    }
+
+    async fn closure_reopening_and_consent_withdrawal(db) {
+        platform(&db).await;
+        let worker = actor(&db, "oim.agent").await;
+        let case = register(&db, &worker, &registration("Cissé", "Hawa", "1999", "2025-02-11")).await;
+        let closed = cases::close(&db.app, &worker, case.id, case.version, "lost_contact").await.unwrap();
+        assert_eq!(closed.status, CaseStatus::Closed);
+        assert!(matches!(cases::close(&db.app, &worker, case.id, closed.version, "deceased").await, Err(AppError::Refused("error-case-already-closed"))));
+        assert!(matches!(cases::reopen(&db.app, &worker, case.id, closed.version, " ").await, Err(AppError::Invalid(_))));
+        let reopened = cases::reopen(&db.app, &worker, case.id, closed.version, "La personne a repris contact").await.unwrap();
+        assert_eq!(reopened.status, CaseStatus::Open);
+        let filter = CaseQuery { status: "closed".into(), ..Default::default() };
+        assert_eq!(cases::list(&db.app, &worker, &filter).await.unwrap().total, 0);
+
+        let partner = db.app.db.organisation_names().await.unwrap().into_iter().find(|o| o.acronym == "ANPE").unwrap();
+        let today = time::OffsetDateTime::now_utc().date().to_string();
+        let input = ConsentInput { purpose: "referral_sharing".into(), partner_organisation_id: partner.id.to_string(), method: "written".into(), granted_on: today };
+        let consent = cases::add_consent(&db.app, &worker, case.id, &input).await.unwrap();
+        let file = cases::get(&db.app, &worker, case.id).await.unwrap();
+        let records: Vec<_> = file.consents.iter().map(|c| c.record).collect();
+        assert!(cnrm_domain::consent::consent_allows(&records, cnrm_domain::consent::ConsentPurpose::ReferralSharing, Some(partner.id)).is_ok());
+        cases::withdraw_consent(&db.app, &worker, case.id, consent.id).await.unwrap();
+        let file = cases::get(&db.app, &worker, case.id).await.unwrap();
+        let records: Vec<_> = file.consents.iter().map(|c| c.record).collect();
+        assert!(cnrm_domain::consent::consent_allows(&records, cnrm_domain::consent::ConsentPurpose::ReferralSharing, Some(partner.id)).is_err());
+        assert!(matches!(cases::withdraw_consent(&db.app, &worker, case.id, consent.id).await, Err(AppError::Refused(_))));
+        let actions: Vec<String> = cases::timeline(&db.app, &worker, case.id).await.unwrap().into_iter().map(|e| e.action).collect();
+        for action in ["case.create", "case.close", "case.reopen", "consent.grant", "consent.withdraw"] {
+            assert!(actions.iter().any(|a| a == action), "{action} not in {actions:?}");
+        }
+    }
+}

@@ -1,0 +1,770 @@
+// Case management queries, compiled once per backend like `queries.rs` (which delegates to these).
+
+use cnrm_domain::consent::{ConsentMethod, ConsentPurpose, ConsentRecord};
+use cnrm_domain::lifecycle::case::{CaseStatus, ClosureReason};
+use cnrm_domain::person::{
+    BirthDate, DatePrecision, DocumentType, EducationLevel, IdentityDocument, ImmediateAssistance, Language,
+    MaritalStatus, PersonDraft, ReturnDraft, ReturnType, Sex,
+};
+use cnrm_domain::vulnerability::{Priority, VulnerabilityFlag};
+
+fn code<T>(what: &str, raw: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+    parse(raw).ok_or_else(|| corrupt(what, raw))
+}
+
+fn codes<T>(what: &str, json: &str, parse: fn(&str) -> Option<T>) -> StoreResult<Vec<T>> {
+    let raw: Vec<String> = serde_json::from_str(json).map_err(|_| corrupt(what, json))?;
+    raw.iter().map(|c| code(what, c, parse)).collect()
+}
+
+fn codes_json<T: Copy>(values: &[T], code: fn(T) -> &'static str) -> String {
+    serde_json::to_string(&values.iter().map(|v| code(*v)).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
+}
+
+/// The smallest string greater than every string starting with `prefix`: `token >= p AND token < next`
+/// is an index range scan on both engines.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+#[derive(FromRow)]
+struct PersonRow {
+    id: Uuid,
+    family_name: String,
+    given_names: String,
+    other_names: String,
+    sex: String,
+    birth_date: Option<Date>,
+    birth_precision: Option<String>,
+    nationality: String,
+    languages: String,
+    education_level: Option<String>,
+    occupation: String,
+    skills: String,
+    marital_status: Option<String>,
+    dependants: i64,
+    origin_pcode: Option<String>,
+    settlement_pcode: Option<String>,
+    emergency_contact_name: String,
+    emergency_contact_phone: String,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+const PERSON_COLUMNS: &str = "id, family_name, given_names, other_names, sex, birth_date, birth_precision, nationality, \
+     languages, education_level, occupation, skills, marital_status, dependants, origin_pcode, settlement_pcode, \
+     emergency_contact_name, emergency_contact_phone, version, created_at, updated_at";
+
+fn some(text: String) -> Option<String> {
+    Some(text).filter(|t| !t.is_empty())
+}
+
+impl PersonRow {
+    fn into_record(self, phones: Vec<String>, documents: Vec<IdentityDocument>) -> StoreResult<PersonRecord> {
+        let birth = match (self.birth_date, self.birth_precision.as_deref()) {
+            (Some(date), Some(p)) => BirthDate { date, precision: code("birth precision", p, DatePrecision::parse)? },
+            _ => return Err(corrupt("birth date", "missing")),
+        };
+        Ok(PersonRecord {
+            id: self.id,
+            draft: PersonDraft {
+                family_name: self.family_name,
+                given_names: self.given_names,
+                other_names: some(self.other_names),
+                sex: code("sex", &self.sex, Sex::parse)?,
+                birth,
+                nationality: self.nationality,
+                phones,
+                languages: codes("languages", &self.languages, Language::parse)?,
+                education_level: self.education_level.as_deref().map(|c| code("education", c, EducationLevel::parse)).transpose()?,
+                occupation: some(self.occupation),
+                skills: some(self.skills),
+                marital_status: self.marital_status.as_deref().map(|c| code("marital status", c, MaritalStatus::parse)).transpose()?,
+                dependants: u8::try_from(self.dependants).ok(),
+                place_of_origin: self.origin_pcode,
+                intended_settlement: self.settlement_pcode,
+                emergency_contact_name: some(self.emergency_contact_name),
+                emergency_contact_phone: some(self.emergency_contact_phone),
+            },
+            documents,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct CaseRow {
+    id: Uuid,
+    person_id: Uuid,
+    organisation_id: Uuid,
+    case_number: String,
+    status: String,
+    priority: String,
+    protection: bool,
+    assigned_to: Option<Uuid>,
+    team: Option<String>,
+    arrival_date: Date,
+    returned_from: String,
+    return_type: String,
+    arrival_point: String,
+    programme: String,
+    immediate_assistance: String,
+    closure_reason: Option<String>,
+    closed_on: Option<Date>,
+    version: i64,
+    created_by: Option<Uuid>,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+const CASE_COLUMNS: &str = "id, person_id, organisation_id, case_number, status, priority, protection, assigned_to, team, \
+     arrival_date, returned_from, return_type, arrival_point, programme, immediate_assistance, closure_reason, closed_on, \
+     version, created_by, created_at, updated_at";
+
+impl TryFrom<CaseRow> for CaseRecord {
+    type Error = StoreError;
+    fn try_from(r: CaseRow) -> StoreResult<CaseRecord> {
+        Ok(CaseRecord {
+            id: r.id,
+            person_id: r.person_id,
+            organisation_id: r.organisation_id,
+            case_number: r.case_number,
+            status: code("case status", &r.status, CaseStatus::parse)?,
+            priority: code("priority", &r.priority, Priority::parse)?,
+            protection: r.protection,
+            assigned_to: r.assigned_to,
+            team: r.team,
+            ret: ReturnDraft {
+                arrival_date: r.arrival_date,
+                returned_from: r.returned_from,
+                return_type: code("return type", &r.return_type, ReturnType::parse)?,
+                point_of_arrival: some(r.arrival_point),
+                programme: some(r.programme),
+                immediate_assistance: codes("immediate assistance", &r.immediate_assistance, ImmediateAssistance::parse)?,
+            },
+            closure_reason: r.closure_reason.as_deref().map(|c| code("closure reason", c, ClosureReason::parse)).transpose()?,
+            closed_on: r.closed_on,
+            version: r.version,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct ConsentRow {
+    id: Uuid,
+    case_id: Uuid,
+    purpose: String,
+    partner_organisation_id: Option<Uuid>,
+    method: String,
+    granted_on: Date,
+    obtained_by: Option<Uuid>,
+    withdrawn_on: Option<Date>,
+    withdrawn_by: Option<Uuid>,
+    created_at: OffsetDateTime,
+}
+
+#[derive(FromRow)]
+struct TaskRow {
+    id: Uuid,
+    case_id: Uuid,
+    kind: String,
+    due_on: Date,
+    assigned_to: Option<Uuid>,
+    done_at: Option<OffsetDateTime>,
+    created_at: OffsetDateTime,
+}
+
+#[derive(FromRow)]
+struct SummaryRow {
+    id: Uuid,
+    case_number: String,
+    organisation_id: Uuid,
+    person_id: Uuid,
+    family_name: String,
+    given_names: String,
+    sex: String,
+    birth_date: Option<Date>,
+    status: String,
+    priority: String,
+    protection: bool,
+    assigned_to: Option<Uuid>,
+    arrival_date: Date,
+    returned_from: String,
+    return_type: String,
+    settlement_pcode: Option<String>,
+}
+
+async fn write_person_details(tx: &mut Transaction<'_, Db>, person: &PersonRecord) -> StoreResult<()> {
+    for table in ["person_name_tokens", "person_phones", "person_documents"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE person_id = $1"))
+            .bind(person.id)
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+    }
+    let mut tokens: Vec<&str> = Vec::new();
+    let key = person.draft.search_key();
+    for token in key.split_whitespace() {
+        if !tokens.contains(&token) {
+            tokens.push(token);
+        }
+    }
+    for token in tokens {
+        sqlx::query("INSERT INTO person_name_tokens (token, person_id) VALUES ($1, $2)")
+            .bind(token)
+            .bind(person.id)
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+    }
+    for (position, phone) in person.draft.phones.iter().enumerate() {
+        sqlx::query("INSERT INTO person_phones (phone, person_id, position) VALUES ($1, $2, $3)")
+            .bind(phone)
+            .bind(person.id)
+            .bind(position as i64)
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+    }
+    for document in &person.documents {
+        sqlx::query(
+            "INSERT INTO person_documents (id, person_id, doc_type, number, number_key, issuing_country) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(person.id)
+        .bind(document.doc_type.code())
+        .bind(&document.number)
+        .bind(&document.number)
+        .bind(&document.issuing_country)
+        .execute(&mut **tx)
+        .await
+        .map_err(store_error)?;
+    }
+    Ok(())
+}
+
+fn bind_person<'q>(
+    query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+    p: &'q PersonRecord,
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
+    let d = &p.draft;
+    query
+        .bind(p.id)
+        .bind(&d.family_name)
+        .bind(&d.given_names)
+        .bind(d.other_names.clone().unwrap_or_default())
+        .bind(d.sex.code())
+        .bind(d.birth.date)
+        .bind(d.birth.precision.code())
+        .bind(&d.nationality)
+        .bind(codes_json(&d.languages, Language::code))
+        .bind(d.education_level.map(EducationLevel::code))
+        .bind(d.occupation.clone().unwrap_or_default())
+        .bind(d.skills.clone().unwrap_or_default())
+        .bind(d.marital_status.map(MaritalStatus::code))
+        .bind(d.dependants.map_or(0, i64::from))
+        .bind(&d.place_of_origin)
+        .bind(&d.intended_settlement)
+        .bind(d.emergency_contact_name.clone().unwrap_or_default())
+        .bind(d.emergency_contact_phone.clone().unwrap_or_default())
+        .bind(p.version)
+        .bind(p.created_at)
+        .bind(p.updated_at)
+}
+
+fn bind_case<'q>(
+    query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+    c: &'q CaseRecord,
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
+    query
+        .bind(c.id)
+        .bind(c.person_id)
+        .bind(c.organisation_id)
+        .bind(&c.case_number)
+        .bind(c.status.code())
+        .bind(c.priority.code())
+        .bind(c.protection)
+        .bind(c.assigned_to)
+        .bind(&c.team)
+        .bind(c.ret.arrival_date)
+        .bind(&c.ret.returned_from)
+        .bind(c.ret.return_type.code())
+        .bind(c.ret.point_of_arrival.clone().unwrap_or_default())
+        .bind(c.ret.programme.clone().unwrap_or_default())
+        .bind(codes_json(&c.ret.immediate_assistance, ImmediateAssistance::code))
+        .bind(c.closure_reason.map(ClosureReason::code))
+        .bind(c.closed_on)
+        .bind(c.version)
+        .bind(c.created_by)
+        .bind(c.created_at)
+        .bind(c.updated_at)
+}
+
+async fn insert_consent(tx: &mut Transaction<'_, Db>, c: &StoredConsent) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO consents (id, case_id, purpose, partner_organisation_id, method, granted_on, obtained_by, \
+         withdrawn_on, withdrawn_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(c.id)
+    .bind(c.case_id)
+    .bind(c.record.purpose.code())
+    .bind(c.record.partner_organisation_id)
+    .bind(c.record.method.code())
+    .bind(c.record.granted_on)
+    .bind(c.obtained_by)
+    .bind(c.record.withdrawn_on)
+    .bind(c.withdrawn_by)
+    .bind(c.created_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+async fn insert_tasks(tx: &mut Transaction<'_, Db>, tasks: &[Task]) -> StoreResult<()> {
+    for t in tasks {
+        sqlx::query(
+            "INSERT INTO tasks (id, case_id, kind, due_on, assigned_to, done_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(t.id)
+        .bind(t.case_id)
+        .bind(&t.kind)
+        .bind(t.due_on)
+        .bind(t.assigned_to)
+        .bind(t.done_at)
+        .bind(t.created_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(store_error)?;
+    }
+    Ok(())
+}
+
+async fn replace_flags(tx: &mut Transaction<'_, Db>, case_id: Uuid, flags: &[StoredFlag]) -> StoreResult<()> {
+    sqlx::query("DELETE FROM vulnerabilities WHERE case_id = $1").bind(case_id).execute(&mut **tx).await.map_err(store_error)?;
+    for f in flags {
+        sqlx::query("INSERT INTO vulnerabilities (case_id, flag, noted_by, noted_at) VALUES ($1, $2, $3, $4)")
+            .bind(case_id)
+            .bind(f.flag.code())
+            .bind(f.noted_by)
+            .bind(f.noted_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+    }
+    Ok(())
+}
+
+const VALUES_21: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21";
+
+impl Store {
+    async fn create_case_impl(&self, new: &NewCase, audit: &AuditEvent) -> StoreResult<String> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO case_counters (organisation_id, year, last_seq) VALUES ($1, $2, 1) \
+             ON CONFLICT (organisation_id, year) DO UPDATE SET last_seq = case_counters.last_seq + 1 RETURNING last_seq",
+        )
+        .bind(new.case.organisation_id)
+        .bind(i64::from(new.year))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let number = cnrm_domain::case_number::case_number(&new.number_prefix, new.year, seq);
+        if !new.existing_person {
+            let sql = format!("INSERT INTO persons ({PERSON_COLUMNS}) VALUES ({VALUES_21})");
+            bind_person(sqlx::query(&sql), &new.person).execute(&mut *tx).await.map_err(store_error)?;
+            write_person_details(&mut tx, &new.person).await?;
+        }
+        let case = CaseRecord { case_number: number.clone(), ..new.case.clone() };
+        let sql = format!("INSERT INTO cases ({CASE_COLUMNS}) VALUES ({VALUES_21})");
+        bind_case(sqlx::query(&sql), &case).execute(&mut *tx).await.map_err(store_error)?;
+        for consent in &new.consents {
+            insert_consent(&mut tx, consent).await?;
+        }
+        replace_flags(&mut tx, case.id, &new.flags).await?;
+        insert_tasks(&mut tx, &new.tasks).await?;
+        let mut audit = audit.clone();
+        audit.entity_id = Some(case.id.to_string());
+        append_audit_in(&mut tx, &audit).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(number)
+    }
+
+    async fn person_record(&self, id: Uuid) -> StoreResult<Option<PersonRecord>> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1");
+        let Some(row): Option<PersonRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await.map_err(store_error)? else {
+            return Ok(None);
+        };
+        let phones: Vec<String> = sqlx::query_scalar("SELECT phone FROM person_phones WHERE person_id = $1 ORDER BY position")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        let documents: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT doc_type, number, issuing_country FROM person_documents WHERE person_id = $1 ORDER BY doc_type, number",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let documents = documents
+            .into_iter()
+            .map(|(t, number, issuing_country)| {
+                Ok(IdentityDocument { doc_type: code("document type", &t, DocumentType::parse)?, number, issuing_country })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        row.into_record(phones, documents).map(Some)
+    }
+
+    async fn case_file_impl(&self, id: Uuid) -> StoreResult<Option<CaseFile>> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1");
+        let Some(row): Option<CaseRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await.map_err(store_error)? else {
+            return Ok(None);
+        };
+        let case = CaseRecord::try_from(row)?;
+        let person = self.person_record(case.person_id).await?.ok_or(StoreError::NotFound)?;
+        let consents: Vec<ConsentRow> = sqlx::query_as(
+            "SELECT id, case_id, purpose, partner_organisation_id, method, granted_on, obtained_by, withdrawn_on, \
+             withdrawn_by, created_at FROM consents WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let consents = consents
+            .into_iter()
+            .map(|r| {
+                Ok(StoredConsent {
+                    id: r.id,
+                    case_id: r.case_id,
+                    record: ConsentRecord {
+                        purpose: code("consent purpose", &r.purpose, ConsentPurpose::parse)?,
+                        partner_organisation_id: r.partner_organisation_id,
+                        method: code("consent method", &r.method, ConsentMethod::parse)?,
+                        granted_on: r.granted_on,
+                        withdrawn_on: r.withdrawn_on,
+                    },
+                    obtained_by: r.obtained_by,
+                    withdrawn_by: r.withdrawn_by,
+                    created_at: r.created_at,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let flags: Vec<(String, Option<Uuid>, OffsetDateTime)> =
+            sqlx::query_as("SELECT flag, noted_by, noted_at FROM vulnerabilities WHERE case_id = $1 ORDER BY flag")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+        let flags = flags
+            .into_iter()
+            .map(|(f, noted_by, noted_at)| Ok(StoredFlag { flag: code("flag", &f, VulnerabilityFlag::parse)?, noted_by, noted_at }))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let tasks: Vec<TaskRow> = sqlx::query_as(
+            "SELECT id, case_id, kind, due_on, assigned_to, done_at, created_at FROM tasks WHERE case_id = $1 ORDER BY due_on, id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let tasks = tasks
+            .into_iter()
+            .map(|t| Task {
+                id: t.id,
+                case_id: t.case_id,
+                kind: t.kind,
+                due_on: t.due_on,
+                assigned_to: t.assigned_to,
+                done_at: t.done_at,
+                created_at: t.created_at,
+            })
+            .collect();
+        Ok(Some(CaseFile { case, person, consents, flags, tasks }))
+    }
+
+    async fn cases_impl(&self, scope: &CaseScope, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<CaseSummary>> {
+        // Conditions are added with their parameters, numbered as they come.
+        let mut conditions: Vec<String> = Vec::new();
+        let mut params: Vec<Param> = Vec::new();
+        let mut add = |sql: &str, values: Vec<Param>, params: &mut Vec<Param>| {
+            let mut sql = sql.to_string();
+            for (i, value) in values.into_iter().enumerate() {
+                params.push(value);
+                sql = sql.replace(&format!("?{}", i + 1), &format!("${}", params.len()));
+            }
+            conditions.push(sql);
+        };
+        if let Some(org) = scope.organisation_id {
+            add("c.organisation_id = ?1", vec![Param::Id(org)], &mut params);
+        }
+        if let Some((user, team)) = &scope.assigned_or_team {
+            match team {
+                Some(team) => add("(c.assigned_to = ?1 OR c.team = ?2)", vec![Param::Id(*user), Param::Text(team.clone())], &mut params),
+                None => add("c.assigned_to = ?1", vec![Param::Id(*user)], &mut params),
+            }
+        }
+        match scope.protection {
+            ProtectionVisibility::All => {}
+            ProtectionVisibility::AssignedTo(user) => add("(NOT c.protection OR c.assigned_to = ?1)", vec![Param::Id(user)], &mut params),
+            ProtectionVisibility::None => add("NOT c.protection", vec![], &mut params),
+        }
+        if let Some(status) = filter.status {
+            add("c.status = ?1", vec![Param::Text(status.code().into())], &mut params);
+        }
+        if let Some(priority) = filter.priority {
+            add("c.priority = ?1", vec![Param::Text(priority.code().into())], &mut params);
+        }
+        if let Some(user) = filter.assigned_to {
+            add("c.assigned_to = ?1", vec![Param::Id(user)], &mut params);
+        }
+        if let Some(unit) = &filter.settlement {
+            add(
+                "p.settlement_pcode >= ?1 AND p.settlement_pcode < ?2",
+                vec![Param::Text(unit.clone()), Param::Text(prefix_end(unit))],
+                &mut params,
+            );
+        }
+        if let Some(country) = &filter.returned_from {
+            add("c.returned_from = ?1", vec![Param::Text(country.clone())], &mut params);
+        }
+        if let Some(kind) = filter.return_type {
+            add("c.return_type = ?1", vec![Param::Text(kind.code().into())], &mut params);
+        }
+        if let Some(from) = filter.arrived_from {
+            add("c.arrival_date >= ?1", vec![Param::Date(from)], &mut params);
+        }
+        if let Some(to) = filter.arrived_to {
+            add("c.arrival_date <= ?1", vec![Param::Date(to)], &mut params);
+        }
+        match &filter.search {
+            None => {}
+            Some(CaseSearch::CaseNumber(number)) => add("c.case_number = ?1", vec![Param::Text(number.clone())], &mut params),
+            Some(CaseSearch::Phone(phone)) => add(
+                "c.person_id IN (SELECT person_id FROM person_phones WHERE phone = ?1)",
+                vec![Param::Text(phone.clone())],
+                &mut params,
+            ),
+            Some(CaseSearch::Document(number)) => add(
+                "c.person_id IN (SELECT person_id FROM person_documents WHERE number_key = ?1)",
+                vec![Param::Text(number.clone())],
+                &mut params,
+            ),
+            Some(CaseSearch::Name(tokens)) => {
+                for token in tokens {
+                    add(
+                        "c.person_id IN (SELECT person_id FROM person_name_tokens WHERE token >= ?1 AND token < ?2)",
+                        vec![Param::Text(token.clone()), Param::Text(prefix_end(token))],
+                        &mut params,
+                    );
+                }
+            }
+        }
+        let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+        let from = "FROM cases c JOIN persons p ON p.id = c.person_id";
+        let count_sql = format!("SELECT COUNT(*) {from} {clause}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        for p in &params {
+            count = p.bind_scalar(count);
+        }
+        let total = count.fetch_one(&self.pool).await.map_err(store_error)?;
+        let column = match page.sort {
+            "case_number" => "c.case_number",
+            "name" => "p.family_name",
+            "priority" => "c.priority",
+            _ => "c.arrival_date",
+        };
+        let dir = if page.descending { "DESC" } else { "ASC" };
+        let n = params.len();
+        let sql = format!(
+            "SELECT c.id, c.case_number, c.organisation_id, c.person_id, p.family_name, p.given_names, p.sex, p.birth_date, \
+             c.status, c.priority, c.protection, c.assigned_to, c.arrival_date, c.returned_from, c.return_type, \
+             p.settlement_pcode {from} {clause} ORDER BY {column} {dir}, c.id {dir} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut query = sqlx::query_as::<_, SummaryRow>(&sql);
+        for p in &params {
+            query = p.bind_row(query);
+        }
+        let rows = query.bind(page.per_page).bind(page.offset()).fetch_all(&self.pool).await.map_err(store_error)?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                Ok(CaseSummary {
+                    id: r.id,
+                    case_number: r.case_number,
+                    organisation_id: r.organisation_id,
+                    person_id: r.person_id,
+                    family_name: r.family_name,
+                    given_names: r.given_names,
+                    sex: code("sex", &r.sex, Sex::parse)?,
+                    birth_date: r.birth_date,
+                    status: code("case status", &r.status, CaseStatus::parse)?,
+                    priority: code("priority", &r.priority, Priority::parse)?,
+                    protection: r.protection,
+                    assigned_to: r.assigned_to,
+                    arrival_date: r.arrival_date,
+                    returned_from: r.returned_from,
+                    return_type: code("return type", &r.return_type, ReturnType::parse)?,
+                    settlement_pcode: r.settlement_pcode,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page { items, total, page: page.page, per_page: page.per_page })
+    }
+
+    async fn update_person_impl(&self, person: &PersonRecord, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let d = &person.draft;
+        let updated = sqlx::query(
+            "UPDATE persons SET family_name = $2, given_names = $3, other_names = $4, sex = $5, birth_date = $6, \
+             birth_precision = $7, nationality = $8, languages = $9, education_level = $10, occupation = $11, skills = $12, \
+             marital_status = $13, dependants = $14, origin_pcode = $15, settlement_pcode = $16, \
+             emergency_contact_name = $17, emergency_contact_phone = $18, version = version + 1, updated_at = $19 \
+             WHERE id = $1 AND version = $20",
+        )
+        .bind(person.id)
+        .bind(&d.family_name)
+        .bind(&d.given_names)
+        .bind(d.other_names.clone().unwrap_or_default())
+        .bind(d.sex.code())
+        .bind(d.birth.date)
+        .bind(d.birth.precision.code())
+        .bind(&d.nationality)
+        .bind(codes_json(&d.languages, Language::code))
+        .bind(d.education_level.map(EducationLevel::code))
+        .bind(d.occupation.clone().unwrap_or_default())
+        .bind(d.skills.clone().unwrap_or_default())
+        .bind(d.marital_status.map(MaritalStatus::code))
+        .bind(d.dependants.map_or(0, i64::from))
+        .bind(&d.place_of_origin)
+        .bind(&d.intended_settlement)
+        .bind(d.emergency_contact_name.clone().unwrap_or_default())
+        .bind(d.emergency_contact_phone.clone().unwrap_or_default())
+        .bind(person.updated_at)
+        .bind(person.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Conflict("stale".into()));
+        }
+        write_person_details(&mut tx, person).await?;
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn update_case_impl(&self, case: &CaseRecord, flags: Option<&[StoredFlag]>, tasks: &[Task], audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let updated = sqlx::query(
+            "UPDATE cases SET status = $2, priority = $3, protection = $4, assigned_to = $5, team = $6, arrival_date = $7, \
+             returned_from = $8, return_type = $9, arrival_point = $10, programme = $11, immediate_assistance = $12, \
+             closure_reason = $13, closed_on = $14, organisation_id = $15, version = version + 1, updated_at = $16 \
+             WHERE id = $1 AND version = $17",
+        )
+        .bind(case.id)
+        .bind(case.status.code())
+        .bind(case.priority.code())
+        .bind(case.protection)
+        .bind(case.assigned_to)
+        .bind(&case.team)
+        .bind(case.ret.arrival_date)
+        .bind(&case.ret.returned_from)
+        .bind(case.ret.return_type.code())
+        .bind(case.ret.point_of_arrival.clone().unwrap_or_default())
+        .bind(case.ret.programme.clone().unwrap_or_default())
+        .bind(codes_json(&case.ret.immediate_assistance, ImmediateAssistance::code))
+        .bind(case.closure_reason.map(ClosureReason::code))
+        .bind(case.closed_on)
+        .bind(case.organisation_id)
+        .bind(case.updated_at)
+        .bind(case.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Conflict("stale".into()));
+        }
+        if let Some(flags) = flags {
+            replace_flags(&mut tx, case.id, flags).await?;
+        }
+        insert_tasks(&mut tx, tasks).await?;
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn add_consent_impl(&self, consent: &StoredConsent, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        insert_consent(&mut tx, consent).await?;
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn withdraw_consent_impl(&self, id: Uuid, on: Date, by: Uuid, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let updated =
+            sqlx::query("UPDATE consents SET withdrawn_on = $2, withdrawn_by = $3 WHERE id = $1 AND withdrawn_on IS NULL")
+                .bind(id)
+                .bind(on)
+                .bind(by)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn document_holder_impl(&self, doc_type: &str, number_key: &str) -> StoreResult<Option<Uuid>> {
+        sqlx::query_scalar("SELECT person_id FROM person_documents WHERE doc_type = $1 AND number_key = $2")
+            .bind(doc_type)
+            .bind(number_key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn cases_of_person_impl(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>> {
+        sqlx::query_as("SELECT id, organisation_id, case_number FROM cases WHERE person_id = $1 ORDER BY id")
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)
+    }
+}
+
+/// A bind parameter of a dynamically built query.
+enum Param {
+    Id(Uuid),
+    Text(String),
+    Date(Date),
+}
+
+type Args<'q> = <Db as sqlx::Database>::Arguments<'q>;
+
+impl Param {
+    fn bind_scalar<'q, O>(&'q self, q: sqlx::query::QueryScalar<'q, Db, O, Args<'q>>) -> sqlx::query::QueryScalar<'q, Db, O, Args<'q>> {
+        match self {
+            Param::Id(v) => q.bind(*v),
+            Param::Text(v) => q.bind(v.as_str()),
+            Param::Date(v) => q.bind(*v),
+        }
+    }
+
+    fn bind_row<'q, O>(&'q self, q: sqlx::query::QueryAs<'q, Db, O, Args<'q>>) -> sqlx::query::QueryAs<'q, Db, O, Args<'q>> {
+        match self {
+            Param::Id(v) => q.bind(*v),
+            Param::Text(v) => q.bind(v.as_str()),
+            Param::Date(v) => q.bind(*v),
+        }
+    }
+}
