@@ -443,7 +443,7 @@ pub fn normalise_document_number(raw: &str) -> Result<String, &'static str> {
 }
 
 /// A validated identity document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct IdentityDocument {
     pub doc_type: DocumentType,
     pub number: String,
@@ -483,7 +483,7 @@ impl DocumentInput {
 }
 
 /// A validated returnee identity, ready to be stored. Built only through [`PersonInput::parse`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PersonDraft {
     pub family_name: String,
     pub given_names: String,
@@ -631,7 +631,7 @@ fn parse_dependants(raw: &str) -> Result<Option<u8>, &'static str> {
 }
 
 /// A validated return. Built only through [`ReturnInput::parse`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReturnDraft {
     pub arrival_date: Date,
     /// ISO 3166-1 alpha-2 of the country the person came back from.

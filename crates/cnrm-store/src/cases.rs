@@ -9,7 +9,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// A returnee. `version` guards against two people saving the same record at once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PersonRecord {
     pub id: Uuid,
     #[serde(flatten)]
@@ -23,7 +23,7 @@ pub struct PersonRecord {
 }
 
 /// A case: one organisation's follow-up of one returnee after one return.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CaseRecord {
     pub id: Uuid,
     pub person_id: Uuid,
@@ -48,7 +48,7 @@ pub struct CaseRecord {
     pub updated_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredConsent {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -60,7 +60,7 @@ pub struct StoredConsent {
     pub created_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredFlag {
     pub flag: VulnerabilityFlag,
     pub noted_by: Option<Uuid>,
@@ -68,7 +68,7 @@ pub struct StoredFlag {
     pub noted_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Task {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -83,7 +83,7 @@ pub struct Task {
 }
 
 /// Everything about one case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CaseFile {
     pub case: CaseRecord,
     pub person: PersonRecord,

@@ -56,6 +56,8 @@ const API: &[Row] = &[
     ("PUT", "/api/v1/users/{target}", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("POST", "/api/v1/users", [201, NO, 201, NO, NO, NO, NO, NO]),
     ("GET", "/api/v1/audit", [OK, NO, OK, NO, NO, NO, NO, NO]),
+    ("GET", "/api/v1/cases", [NO, NO, NO, OK, OK, NO, NO, NO]),
+    ("GET", "/api/v1/cases?q=traore&status=open", [NO, NO, NO, OK, OK, NO, NO, NO]),
 ];
 
 async fn fill(p: &Platform, path: &str) -> String {

@@ -338,6 +338,7 @@ plan-timeliness-overdue = Plan overdue (one-month deadline passed)
 error-stale-title = Changed in the meantime
 error-stale-message = Someone saved this case after you opened it; nothing was overwritten. Reload the page to see the current version, then make your change again.
 error-refused-title = Action not possible
+problem-possible-matches = Similar persons are already known; nothing was saved. Send again with "confirm_new_person" or "existing_person_id".
 problem-stale = The record was changed by someone else since it was read; read it again and retry.
 problem-refused = Action not possible in the record's current state.
 error-consent-required = Say how consent to registration was obtained.

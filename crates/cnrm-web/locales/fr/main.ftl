@@ -338,6 +338,7 @@ plan-timeliness-overdue = Plan en retard (délai d'un mois dépassé)
 error-stale-title = Modifié entre-temps
 error-stale-message = Quelqu'un a enregistré ce dossier après que vous l'avez ouvert ; rien n'a été écrasé. Rechargez la page pour voir la version actuelle, puis refaites votre modification.
 error-refused-title = Action impossible
+problem-possible-matches = Des personnes semblables sont déjà connues ; rien n'a été enregistré. Renvoyez avec « confirm_new_person » ou « existing_person_id ».
 problem-stale = Le dossier a été modifié par quelqu'un d'autre depuis sa lecture ; relisez-le et recommencez.
 problem-refused = Action impossible dans l'état actuel du dossier.
 error-consent-required = Indiquez comment le consentement à l'enregistrement a été obtenu.

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by per-user bearer tokens, described by an
 //! OpenAPI 3.1 document generated from these handlers (`/api/v1/openapi.json`).
 
+pub mod cases;
 pub mod problem;
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(list_audit))
         .route("/admin-units", get(admin_units))
         .route("/roles", get(roles))
+        .merge(cases::router())
         .fallback(|| async { LocalizedApiError(AppError::NotFound, Tr::new(Locale::En)) })
 }
 
@@ -362,7 +364,13 @@ impl Modify for BearerSecurity {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "cnrm API", description = "Coordination of returning migrants' reintegration. Errors are RFC 9457 problem documents with a stable `code`."),
-    paths(me, list_organisations, create_organisation, get_organisation, update_organisation, list_users, create_user, get_user, update_user, list_audit, admin_units, roles),
+    paths(
+        me, list_organisations, create_organisation, get_organisation, update_organisation, list_users, create_user,
+        get_user, update_user, list_audit, admin_units, roles,
+        cases::list_cases, cases::register_case, cases::get_case, cases::case_timeline, cases::update_person,
+        cases::update_return, cases::assign_case, cases::close_case, cases::reopen_case, cases::screen_case,
+        cases::add_consent, cases::withdraw_consent
+    ),
     components(schemas(Problem, problem::ProblemField)),
     modifiers(&BearerSecurity)
 )]

@@ -1,0 +1,63 @@
+//! Case management through the JSON API, on both backends: same rules as the pages.
+
+mod support;
+
+use axum::http::StatusCode;
+use cnrm_app::test_both_backends;
+use serde_json::json;
+use support::Platform;
+
+fn registration(family: &str, given: &str) -> serde_json::Value {
+    json!({
+        "person": { "family_name": family, "given_names": given, "sex": "female", "date_of_birth": "1997",
+                    "phones": ["+223 66 00 11 22"], "intended_settlement": "ML0901" },
+        "return": { "arrival_date": "2025-04-02", "returned_from": "DZ", "return_type": "forced",
+                    "immediate_assistance": ["reception", "cash"] },
+        "consent_method": "oral_witnessed",
+        "vulnerabilities": ["single_parent"]
+    })
+}
+
+test_both_backends! {
+    async fn cases_through_the_api(db) {
+        let p = Platform::on(db).await;
+        let worker = p.token("oim.agent").await.unwrap();
+        let created = p.api("POST", "/api/v1/cases", Some(&worker), Some(registration("Doumbia", "Kadiatou"))).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let case = created.json();
+        let id = case["id"].as_str().unwrap().to_string();
+        assert!(case["case_number"].as_str().unwrap().starts_with("OIM-"));
+        assert_eq!(case["priority"], "high");
+
+        let again = p.api("POST", "/api/v1/cases", Some(&worker), Some(registration("DOUMBIA", "kadiatou"))).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        let problem = again.json();
+        assert_eq!(problem["code"], "possible_matches");
+        assert_eq!(problem["matches"][0]["case_id"], id.as_str());
+
+        let file = p.api("GET", &format!("/api/v1/cases/{id}"), Some(&worker), None).await.json();
+        assert_eq!(file["person"]["family_name"], "Doumbia");
+        assert_eq!(file["person"]["phones"][0], "+22366001122");
+        let version = file["case"]["version"].as_i64().unwrap();
+        let change = json!({ "version": version, "return": { "arrival_date": "2025-04-03", "returned_from": "NE", "return_type": "avr" } });
+        assert_eq!(p.api("PUT", &format!("/api/v1/cases/{id}/return"), Some(&worker), Some(change.clone())).await.status, StatusCode::OK);
+        let stale = p.api("PUT", &format!("/api/v1/cases/{id}/return"), Some(&worker), Some(change)).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        assert_eq!(stale.json()["code"], "stale");
+
+        let list = p.api("GET", "/api/v1/cases?q=doumbia", Some(&worker), None).await.json();
+        assert_eq!(list["total"], 1);
+        // Out of reach: another organisation, a partner, a donor-less secretariat.
+        for username in ["anpe.focal", "secretariat"] {
+            let token = p.token(username).await.unwrap();
+            assert_eq!(p.api("GET", &format!("/api/v1/cases/{id}"), Some(&token), None).await.status, StatusCode::FORBIDDEN, "{username}");
+            assert_eq!(p.api("GET", "/api/v1/cases", Some(&token), None).await.status, StatusCode::FORBIDDEN, "{username}");
+        }
+        let manager = p.token("oim.gestion").await.unwrap();
+        let timeline = p.api("GET", &format!("/api/v1/cases/{id}/timeline"), Some(&manager), None).await.json();
+        let actions: Vec<&str> = timeline.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert!(actions.contains(&"case.create") && actions.contains(&"case.return_update"), "{actions:?}");
+        let spec = p.api("GET", "/api/v1/openapi.json", None, None).await.json();
+        assert!(spec["paths"]["/api/v1/cases/{id}/consents"].is_object());
+    }
+}
