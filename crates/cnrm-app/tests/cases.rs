@@ -231,3 +231,44 @@ test_both_backends! {
         }
     }
 }
+
+test_both_backends! {
+    async fn demo_returnees_are_reproducible_and_numbering_continues(db) {
+        platform(&db).await;
+        let added = demo::load_returnees(&db.app, 7, 1_200, &indicatif::ProgressBar::hidden()).await.unwrap();
+        assert_eq!(added, 1_200);
+        assert_eq!(demo::load_returnees(&db.app, 7, 10, &indicatif::ProgressBar::hidden()).await.unwrap(), 0, "loaded once");
+        let manager = actor(&db, "oim.gestion").await;
+        let mine = cases::list(&db.app, &manager, &CaseQuery { per_page: Some(200), ..Default::default() }).await.unwrap();
+        assert!(mine.total > 700 && mine.total < 1_000, "about 70% at OIM: {}", mine.total);
+        // The same seed gives the same people, in another database.
+        let other = TestDb::new(cnrm_app::testing::TestBackend::Sqlite).await;
+        platform(&other).await;
+        demo::load_returnees(&other.app, 7, 1_200, &indicatif::ProgressBar::hidden()).await.unwrap();
+        let manager_there = actor(&other, "oim.gestion").await;
+        let theirs = cases::list(&other.app, &manager_there, &CaseQuery { per_page: Some(200), ..Default::default() }).await.unwrap();
+        let key = |p: &cnrm_domain::paging::Page<cnrm_store::CaseSummary>| {
+            p.items.iter().map(|c| (c.case_number.clone(), c.family_name.clone(), c.arrival_date)).collect::<Vec<_>>()
+        };
+        assert_eq!(key(&mine), key(&theirs));
+        assert_eq!(mine.items[0].id, theirs.items[0].id);
+        // Searches work on generated data, and a new registration continues the numbering.
+        let traore = cases::list(&db.app, &manager, &query("traore")).await.unwrap();
+        assert!(traore.total > 0);
+        assert!(traore.items.iter().all(|c| cnrm_domain::person::fold_name(&c.family_name).contains("traore")));
+        let year = time::OffsetDateTime::now_utc().year();
+        let by_number =
+            CaseQuery { sort: Some("case_number".into()), dir: Some("desc".into()), per_page: Some(1), ..Default::default() };
+        let highest = cases::list(&db.app, &manager, &by_number).await.unwrap().items.first()
+            .and_then(|c| cnrm_domain::case_number::parse_case_number(&c.case_number))
+            .filter(|n| n.year == year)
+            .map_or(0, |n| n.seq);
+        let worker = actor(&db, "oim.agent").await;
+        let mut input = registration("Nouveau", "Retour", "1999", "2025-05-05");
+        input.confirm_new_person = true;
+        let case = register(&db, &worker, &input).await;
+        let given = cnrm_domain::case_number::parse_case_number(&case.case_number).unwrap();
+        assert_eq!(given.seq, highest + 1, "{} after {highest}", case.case_number);
+        cnrm_app::audit::verify(db.app.db.as_ref(), |_, _| {}).await.unwrap();
+    }
+}

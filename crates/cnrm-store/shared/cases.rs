@@ -742,6 +742,186 @@ impl Store {
     }
 }
 
+/// Rows per multi-row `INSERT`: under both engines' limits on bound parameters (21 columns × 500).
+const BULK_ROWS: usize = 500;
+
+impl Store {
+    async fn bulk_insert_cases_impl(&self, batch: &[NewCase], audit: &AuditEvent) -> StoreResult<()> {
+        use sqlx::QueryBuilder;
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let persons: Vec<&PersonRecord> = batch.iter().filter(|n| !n.existing_person).map(|n| &n.person).collect();
+        for chunk in persons.chunks(BULK_ROWS) {
+            let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO persons ({PERSON_COLUMNS}) "));
+            q.push_values(chunk, |mut b, p| {
+                let d = &p.draft;
+                b.push_bind(p.id)
+                    .push_bind(d.family_name.clone())
+                    .push_bind(d.given_names.clone())
+                    .push_bind(d.other_names.clone().unwrap_or_default())
+                    .push_bind(d.sex.code())
+                    .push_bind(d.birth.date)
+                    .push_bind(d.birth.precision.code())
+                    .push_bind(d.nationality.clone())
+                    .push_bind(codes_json(&d.languages, Language::code))
+                    .push_bind(d.education_level.map(EducationLevel::code))
+                    .push_bind(d.occupation.clone().unwrap_or_default())
+                    .push_bind(d.skills.clone().unwrap_or_default())
+                    .push_bind(d.marital_status.map(MaritalStatus::code))
+                    .push_bind(d.dependants.map_or(0, i64::from))
+                    .push_bind(d.place_of_origin.clone())
+                    .push_bind(d.intended_settlement.clone())
+                    .push_bind(d.emergency_contact_name.clone().unwrap_or_default())
+                    .push_bind(d.emergency_contact_phone.clone().unwrap_or_default())
+                    .push_bind(p.version)
+                    .push_bind(p.created_at)
+                    .push_bind(p.updated_at);
+            });
+            q.build().execute(&mut *tx).await.map_err(store_error)?;
+        }
+        let tokens: Vec<(String, Uuid)> = persons
+            .iter()
+            .flat_map(|p| {
+                let mut seen: Vec<String> = Vec::new();
+                for t in p.draft.search_key().split_whitespace() {
+                    if !seen.iter().any(|s| s == t) {
+                        seen.push(t.to_string());
+                    }
+                }
+                seen.into_iter().map(move |t| (t, p.id))
+            })
+            .collect();
+        for chunk in tokens.chunks(BULK_ROWS * 4) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO person_name_tokens (token, person_id) ");
+            q.push_values(chunk, |mut b, (token, id)| {
+                b.push_bind(token.clone()).push_bind(*id);
+            });
+            q.build().execute(&mut *tx).await.map_err(store_error)?;
+        }
+        let phones: Vec<(String, Uuid, i64)> = persons
+            .iter()
+            .flat_map(|p| p.draft.phones.iter().enumerate().map(move |(i, phone)| (phone.clone(), p.id, i as i64)))
+            .collect();
+        for chunk in phones.chunks(BULK_ROWS * 4) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO person_phones (phone, person_id, position) ");
+            q.push_values(chunk, |mut b, (phone, id, position)| {
+                b.push_bind(phone.clone()).push_bind(*id).push_bind(*position);
+            });
+            q.build().execute(&mut *tx).await.map_err(store_error)?;
+        }
+        let documents: Vec<(Uuid, &IdentityDocument)> =
+            persons.iter().flat_map(|p| p.documents.iter().map(move |d| (p.id, d))).collect();
+        for chunk in documents.chunks(BULK_ROWS) {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO person_documents (id, person_id, doc_type, number, number_key, issuing_country) ",
+            );
+            q.push_values(chunk, |mut b, (person_id, d)| {
+                b.push_bind(Uuid::now_v7())
+                    .push_bind(*person_id)
+                    .push_bind(d.doc_type.code())
+                    .push_bind(d.number.clone())
+                    .push_bind(d.number.clone())
+                    .push_bind(d.issuing_country.clone());
+            });
+            q.build().execute(&mut *tx).await.map_err(store_error)?;
+        }
+        for chunk in batch.chunks(BULK_ROWS) {
+            let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO cases ({CASE_COLUMNS}) "));
+            q.push_values(chunk, |mut b, n| {
+                let c = &n.case;
+                b.push_bind(c.id)
+                    .push_bind(c.person_id)
+                    .push_bind(c.organisation_id)
+                    .push_bind(c.case_number.clone())
+                    .push_bind(c.status.code())
+                    .push_bind(c.priority.code())
+                    .push_bind(c.protection)
+                    .push_bind(c.assigned_to)
+                    .push_bind(c.team.clone())
+                    .push_bind(c.ret.arrival_date)
+                    .push_bind(c.ret.returned_from.clone())
+                    .push_bind(c.ret.return_type.code())
+                    .push_bind(c.ret.point_of_arrival.clone().unwrap_or_default())
+                    .push_bind(c.ret.programme.clone().unwrap_or_default())
+                    .push_bind(codes_json(&c.ret.immediate_assistance, ImmediateAssistance::code))
+                    .push_bind(c.closure_reason.map(ClosureReason::code))
+                    .push_bind(c.closed_on)
+                    .push_bind(c.version)
+                    .push_bind(c.created_by)
+                    .push_bind(c.created_at)
+                    .push_bind(c.updated_at);
+            });
+            q.build().execute(&mut *tx).await.map_err(store_error)?;
+        }
+        let consents: Vec<&StoredConsent> = batch.iter().flat_map(|n| n.consents.iter()).collect();
+        for chunk in consents.chunks(BULK_ROWS) {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO consents (id, case_id, purpose, partner_organisation_id, method, granted_on, obtained_by, \
+                 withdrawn_on, withdrawn_by, created_at) ",
+            );
+            q.push_values(chunk, |mut b, c| {
+                b.push_bind(c.id)
+                    .push_bind(c.case_id)
+                    .push_bind(c.record.purpose.code())
+                    .push_bind(c.record.partner_organisation_id)
+                    .push_bind(c.record.method.code())
+                    .push_bind(c.record.granted_on)
+                    .push_bind(c.obtained_by)
+                    .push_bind(c.record.withdrawn_on)
+                    .push_bind(c.withdrawn_by)
+                    .push_bind(c.created_at);
+            });
+            q.build().execute(&mut *tx).await.map_err(store_error)?;
+        }
+        let flags: Vec<(Uuid, &StoredFlag)> = batch.iter().flat_map(|n| n.flags.iter().map(move |f| (n.case.id, f))).collect();
+        for chunk in flags.chunks(BULK_ROWS) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO vulnerabilities (case_id, flag, noted_by, noted_at) ");
+            q.push_values(chunk, |mut b, (case_id, f)| {
+                b.push_bind(*case_id).push_bind(f.flag.code()).push_bind(f.noted_by).push_bind(f.noted_at);
+            });
+            q.build().execute(&mut *tx).await.map_err(store_error)?;
+        }
+        let tasks: Vec<&Task> = batch.iter().flat_map(|n| n.tasks.iter()).collect();
+        for chunk in tasks.chunks(BULK_ROWS) {
+            let mut q =
+                QueryBuilder::<Db>::new("INSERT INTO tasks (id, case_id, kind, due_on, assigned_to, done_at, created_at) ");
+            q.push_values(chunk, |mut b, t| {
+                b.push_bind(t.id)
+                    .push_bind(t.case_id)
+                    .push_bind(t.kind.clone())
+                    .push_bind(t.due_on)
+                    .push_bind(t.assigned_to)
+                    .push_bind(t.done_at)
+                    .push_bind(t.created_at);
+            });
+            q.build().execute(&mut *tx).await.map_err(store_error)?;
+        }
+        // Counters move past the numbers given, so later registrations continue the series.
+        let mut highest: Vec<(Uuid, i32, i64)> = Vec::new();
+        for n in batch {
+            let seq = cnrm_domain::case_number::parse_case_number(&n.case.case_number).map_or(0, |c| c.seq);
+            match highest.iter_mut().find(|(o, y, _)| *o == n.case.organisation_id && *y == n.year) {
+                Some(entry) => entry.2 = entry.2.max(seq),
+                None => highest.push((n.case.organisation_id, n.year, seq)),
+            }
+        }
+        for (organisation_id, year, seq) in highest {
+            sqlx::query(
+                "INSERT INTO case_counters (organisation_id, year, last_seq) VALUES ($1, $2, $3) \
+                 ON CONFLICT (organisation_id, year) DO UPDATE SET last_seq = \
+                 CASE WHEN excluded.last_seq > case_counters.last_seq THEN excluded.last_seq ELSE case_counters.last_seq END",
+            )
+            .bind(organisation_id)
+            .bind(i64::from(year))
+            .bind(seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        }
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(store_error)
+    }
+}
+
 /// A bind parameter of a dynamically built query.
 enum Param {
     Id(Uuid),

@@ -835,6 +835,10 @@ impl Database for Store {
         self.document_holder_impl(doc_type, number_key).await
     }
 
+    async fn bulk_insert_cases(&self, batch: &[NewCase], audit: &AuditEvent) -> StoreResult<()> {
+        self.bulk_insert_cases_impl(batch, audit).await
+    }
+
     async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>> {
         self.cases_of_person_impl(person_id).await
     }

@@ -154,6 +154,9 @@ pub trait Database: Send + Sync + 'static {
     async fn withdraw_consent(&self, id: Uuid, on: time::Date, by: Uuid, audit: &AuditEvent) -> StoreResult<()>;
     /// The person holding a document, if any.
     async fn document_holder(&self, doc_type: &str, number_key: &str) -> StoreResult<Option<Uuid>>;
+    /// Loads many ready-made cases at once (demonstration and benchmark data), with one audit
+    /// entry for the whole batch. Case numbers are taken as given; counters move past them.
+    async fn bulk_insert_cases(&self, batch: &[NewCase], audit: &AuditEvent) -> StoreResult<()>;
     /// How many cases each organisation holds for a person (for "already known elsewhere").
     async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>>;
 }

@@ -61,6 +61,9 @@ struct DemoArgs {
     /// Seed of the demonstration data: the same seed gives the same data and passwords.
     #[arg(long, default_value_t = 2024)]
     seed: u64,
+    /// How many synthetic returnees (with their cases) to generate, when the demo has none yet.
+    #[arg(long, default_value_t = 500)]
+    returnees: usize,
 }
 
 #[derive(Subcommand)]
@@ -149,6 +152,15 @@ async fn load_demo(app: &App, args: DemoArgs) -> Result<()> {
         ProgressStyle::with_template("{spinner} demo data [{bar:30}] {pos}/{len} {msg}").expect("valid template"),
     );
     let accounts = demo::load(app, args.seed, &bar).await.map_err(explain)?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta})")
+            .expect("valid template"),
+    );
+    let added = demo::load_returnees(app, args.seed, args.returnees, &bar).await.map_err(explain)?;
+    if added > 0 {
+        println!("{added} synthetic returnees and their cases added.");
+    }
     println!("Demo accounts (password for all: {}):", demo::demo_password(args.seed));
     for a in &accounts {
         println!("  {:<16} {:<22} {}", a.username, a.role.code(), a.organisation);
