@@ -540,6 +540,8 @@ pub async fn load_returnees(app: &App, seed: u64, count: usize, progress: &Progr
         done += size;
         progress.set_position(done as u64);
     }
+    progress.set_message("planner statistics");
+    app.db.analyze().await?;
     progress.finish_and_clear();
     Ok(count)
 }

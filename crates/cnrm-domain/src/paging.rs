@@ -45,7 +45,12 @@ impl PageRequest {
     }
 }
 
-/// One page of results and the total count, for page links.
+/// Counts of very long lists stop here: beyond it, "more than" is all a reader needs, and an exact
+/// count of a million rows would cost more than the page itself.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// One page of results and the total count, for page links (a list longer than [`COUNT_CAP`] may
+/// report `COUNT_CAP + 1`: see [`Page::is_capped`]).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
@@ -55,6 +60,11 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// Whether `total` is a lower bound (the list has more than [`COUNT_CAP`] items).
+    pub fn is_capped(&self) -> bool {
+        self.total > COUNT_CAP
+    }
+
     pub fn pages(&self) -> i64 {
         ((self.total + self.per_page - 1) / self.per_page).max(1)
     }

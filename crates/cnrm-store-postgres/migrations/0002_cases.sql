@@ -25,6 +25,8 @@ CREATE TABLE persons (
     updated_at TIMESTAMPTZ NOT NULL
 );
 
+CREATE INDEX persons_settlement ON persons (settlement_pcode);
+
 -- Folded name tokens (accents and case removed): prefix searches use the index on both engines.
 CREATE TABLE person_name_tokens (
     token TEXT NOT NULL,
@@ -83,8 +85,11 @@ CREATE TABLE cases (
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX cases_organisation ON cases (organisation_id, status, arrival_date);
-CREATE INDEX cases_assigned ON cases (assigned_to, status);
+-- Lists are ordered by arrival, newest first, within an organisation, a status, an assignee or a team.
+CREATE INDEX cases_organisation ON cases (organisation_id, arrival_date, id);
+CREATE INDEX cases_organisation_status ON cases (organisation_id, status, arrival_date, id);
+CREATE INDEX cases_assigned ON cases (assigned_to, arrival_date);
+CREATE INDEX cases_team ON cases (organisation_id, team, arrival_date);
 CREATE INDEX cases_person ON cases (person_id);
 CREATE INDEX cases_arrival ON cases (arrival_date);
 

@@ -568,7 +568,10 @@ impl Store {
         }
         let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         let from = "FROM cases c JOIN persons p ON p.id = c.person_id";
-        let count_sql = format!("SELECT COUNT(*) {from} {clause}");
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 {from} {clause} LIMIT {}) capped",
+            cnrm_domain::paging::COUNT_CAP + 1
+        );
         let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
         for p in &params {
             count = p.bind_scalar(count);

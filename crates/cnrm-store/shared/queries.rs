@@ -322,6 +322,10 @@ impl Database for Store {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(store_error).map(|_| ())
     }
 
+    async fn analyze(&self) -> StoreResult<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await.map_err(store_error).map(|_| ())
+    }
+
     async fn reference_dataset(&self, name: &str) -> StoreResult<Option<ReferenceDataset>> {
         let row: Option<(String, String, String, OffsetDateTime)> =
             sqlx::query_as("SELECT name, version, sha256, loaded_at FROM reference_datasets WHERE name = $1")

@@ -65,6 +65,9 @@ pub trait Database: Send + Sync + 'static {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
+    /// Refreshes the query planner's statistics (after bulk loads): both engines plan searches
+    /// from them.
+    async fn analyze(&self) -> StoreResult<()>;
 
     // Reference data.
     async fn reference_dataset(&self, name: &str) -> StoreResult<Option<ReferenceDataset>>;
