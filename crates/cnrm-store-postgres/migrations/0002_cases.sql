@@ -15,7 +15,7 @@ CREATE TABLE persons (
     occupation TEXT NOT NULL,
     skills TEXT NOT NULL,
     marital_status TEXT,
-    dependants BIGINT NOT NULL,
+    dependants BIGINT,
     origin_pcode TEXT REFERENCES admin_units (pcode),
     settlement_pcode TEXT REFERENCES admin_units (pcode),
     emergency_contact_name TEXT NOT NULL,

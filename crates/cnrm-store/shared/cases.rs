@@ -42,7 +42,7 @@ struct PersonRow {
     occupation: String,
     skills: String,
     marital_status: Option<String>,
-    dependants: i64,
+    dependants: Option<i64>,
     origin_pcode: Option<String>,
     settlement_pcode: Option<String>,
     emergency_contact_name: String,
@@ -81,7 +81,7 @@ impl PersonRow {
                 occupation: some(self.occupation),
                 skills: some(self.skills),
                 marital_status: self.marital_status.as_deref().map(|c| code("marital status", c, MaritalStatus::parse)).transpose()?,
-                dependants: u8::try_from(self.dependants).ok(),
+                dependants: self.dependants.and_then(|d| u8::try_from(d).ok()),
                 place_of_origin: self.origin_pcode,
                 intended_settlement: self.settlement_pcode,
                 emergency_contact_name: some(self.emergency_contact_name),
@@ -269,7 +269,7 @@ fn bind_person<'q>(
         .bind(d.occupation.clone().unwrap_or_default())
         .bind(d.skills.clone().unwrap_or_default())
         .bind(d.marital_status.map(MaritalStatus::code))
-        .bind(d.dependants.map_or(0, i64::from))
+        .bind(d.dependants.map(i64::from))
         .bind(&d.place_of_origin)
         .bind(&d.intended_settlement)
         .bind(d.emergency_contact_name.clone().unwrap_or_default())
@@ -646,7 +646,7 @@ impl Store {
         .bind(d.occupation.clone().unwrap_or_default())
         .bind(d.skills.clone().unwrap_or_default())
         .bind(d.marital_status.map(MaritalStatus::code))
-        .bind(d.dependants.map_or(0, i64::from))
+        .bind(d.dependants.map(i64::from))
         .bind(&d.place_of_origin)
         .bind(&d.intended_settlement)
         .bind(d.emergency_contact_name.clone().unwrap_or_default())
@@ -770,7 +770,7 @@ impl Store {
                     .push_bind(d.occupation.clone().unwrap_or_default())
                     .push_bind(d.skills.clone().unwrap_or_default())
                     .push_bind(d.marital_status.map(MaritalStatus::code))
-                    .push_bind(d.dependants.map_or(0, i64::from))
+                    .push_bind(d.dependants.map(i64::from))
                     .push_bind(d.place_of_origin.clone())
                     .push_bind(d.intended_settlement.clone())
                     .push_bind(d.emergency_contact_name.clone().unwrap_or_default())

@@ -14,12 +14,13 @@
     try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
     var hasErrors = form.querySelector("[aria-invalid=true]") !== null;
     if (saved && !hasErrors) {
+      var nth = {}; // several text fields may share a name (two phone numbers): each gets its own value
       Array.prototype.forEach.call(form.elements, function (el) {
         if (!keep(el) || !(el.name in saved)) return;
         var v = saved[el.name];
         if (el.type === "checkbox" || el.type === "radio") el.checked = v.indexOf(el.value) >= 0;
         else if (el.tagName === "SELECT" && el.multiple) Array.prototype.forEach.call(el.options, function (o) { o.selected = v.indexOf(o.value) >= 0; });
-        else el.value = v[0] || "";
+        else { var i = nth[el.name] || 0; nth[el.name] = i + 1; el.value = v[i] || ""; }
       });
       var note = document.createElement("p");
       note.className = "flash";

@@ -137,6 +137,61 @@ mod tests {
     }
 
     #[test]
+    fn every_value_of_the_case_domain_is_labelled() {
+        use cnrm_domain::consent::{ConsentMethod, ConsentPurpose};
+        use cnrm_domain::followup::PlanTimeliness;
+        use cnrm_domain::lifecycle::case::{CaseStatus, ClosureReason};
+        use cnrm_domain::lifecycle::plan::{
+            AssistanceLevel, AssistanceType, DeliveryChannel, Dimension, PlanItemStatus,
+        };
+        use cnrm_domain::lifecycle::referral::ReferralStatus;
+        use cnrm_domain::person::{
+            DatePrecision, DocumentType, EducationLevel, ImmediateAssistance, Language, MaritalStatus, ReturnType, Sex,
+        };
+        use cnrm_domain::vulnerability::{Priority, VulnerabilityFlag};
+
+        fn keys<T: Copy, const N: usize>(all: [T; N], key: fn(T) -> String) -> Vec<String> {
+            all.into_iter().map(key).collect()
+        }
+        let all: Vec<String> = [
+            keys(Sex::ALL, Sex::label_key),
+            keys(DatePrecision::ALL, DatePrecision::label_key),
+            keys(Language::ALL, Language::label_key),
+            keys(EducationLevel::ALL, EducationLevel::label_key),
+            keys(MaritalStatus::ALL, MaritalStatus::label_key),
+            keys(DocumentType::ALL, DocumentType::label_key),
+            keys(ReturnType::ALL, ReturnType::label_key),
+            keys(ImmediateAssistance::ALL, ImmediateAssistance::label_key),
+            keys(VulnerabilityFlag::ALL, VulnerabilityFlag::label_key),
+            keys(Priority::ALL, Priority::label_key),
+            keys(CaseStatus::ALL, CaseStatus::label_key),
+            keys(ClosureReason::ALL, ClosureReason::label_key),
+            keys(ConsentPurpose::ALL, ConsentPurpose::label_key),
+            keys(ConsentMethod::ALL, ConsentMethod::label_key),
+            keys(PlanItemStatus::ALL, PlanItemStatus::label_key),
+            keys(Dimension::ALL, Dimension::label_key),
+            keys(AssistanceType::ALL, AssistanceType::label_key),
+            keys(AssistanceLevel::ALL, AssistanceLevel::label_key),
+            keys(DeliveryChannel::ALL, DeliveryChannel::label_key),
+            keys(ReferralStatus::ALL, ReferralStatus::label_key),
+            keys(PlanTimeliness::ALL, PlanTimeliness::label_key),
+        ]
+        .concat();
+        assert!(all.len() > 100, "{}", all.len());
+        for locale in Locale::ALL {
+            let tr = Tr::new(locale);
+            for key in &all {
+                assert_ne!(&tr.t(key), key, "{key} has no label in {locale:?}");
+            }
+        }
+        // French is the fallback language: an English label must exist in its own right.
+        let english = include_str!("../locales/en/main.ftl");
+        for key in &all {
+            assert!(english.lines().any(|l| l.starts_with(&format!("{key} ="))), "{key} missing in English");
+        }
+    }
+
+    #[test]
     fn arguments_are_substituted() {
         let tr = Tr::new(Locale::En);
         assert!(tr.t_with("error-account-locked", &[("minutes", "15".into())]).contains("locked for 15 minutes"));

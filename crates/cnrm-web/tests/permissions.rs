@@ -33,6 +33,9 @@ const PAGES: &[Row] = &[
     ("GET", "/audit", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("GET", "/roles", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("GET", "/admin/code-of-conduct", [OK, NO, NO, NO, NO, NO, NO, NO]),
+    ("GET", "/cases", [NO, NO, NO, OK, OK, NO, NO, NO]),
+    ("GET", "/cases?q=traore&status=open&sort=name", [NO, NO, NO, OK, OK, NO, NO, NO]),
+    ("GET", "/cases/new", [NO, NO, NO, OK, OK, NO, NO, NO]),
     ("GET", "/code-of-conduct", [OK; 8]),
     ("GET", "/account/password", [OK; 8]),
     ("POST", "/users/{target}/reset-password", [OK, NO, OK, NO, NO, NO, NO, NO]),
@@ -200,6 +203,17 @@ test_both_backends! {
             assert_eq!(reply.json()["code"], "unauthenticated");
         }
         assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
+        // Assets come from the binary, under names that change with their content.
+        let login = client.get("/login").await.body;
+        for marker in ["rel=\"stylesheet\" href=\"", "<script src=\""] {
+            let start = login.find(marker).expect("asset link") + marker.len();
+            let href = login[start..].split('"').next().unwrap().to_string();
+            assert!(href.starts_with("/assets/cnrm-") && href.len() > "/assets/cnrm-12345678.js".len() - 2, "{href}");
+            let asset = client.get(&href).await;
+            assert_eq!(asset.status, StatusCode::OK, "{href}");
+            assert!(asset.headers["cache-control"].to_str().unwrap().contains("immutable"));
+        }
+        assert_eq!(client.get("/assets/cnrm-1.css").await.status, StatusCode::NOT_FOUND);
         let spec = p.api("GET", "/api/v1/openapi.json", None, None).await;
         assert_eq!(spec.status, StatusCode::OK);
         assert!(spec.json()["openapi"].as_str().unwrap().starts_with("3.1"));

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod cases;
 pub mod conduct;
 pub mod home;
 pub mod ops;
@@ -45,6 +46,7 @@ pub struct NavItem {
 /// Navigation entries and the permission each needs (`None`: every logged-in user).
 const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/", "nav-home", None),
+    ("/cases", "nav-cases", Some(Permission::CaseRead)),
     ("/organisations", "nav-organisations", Some(Permission::OrganisationRead)),
     ("/users", "nav-users", Some(Permission::UserRead)),
     ("/audit", "nav-audit", Some(Permission::AuditRead)),
@@ -117,6 +119,8 @@ pub struct ListView {
     pub sort: String,
     pub descending: bool,
     pub q: String,
+    /// Other filters of the list, kept in its page and sort links (empty values are left out).
+    pub filters: Vec<(&'static str, String)>,
 }
 
 impl ListView {
@@ -129,6 +133,7 @@ impl ListView {
             sort: request.sort.to_string(),
             descending: request.descending,
             q: request.search.clone().unwrap_or_default(),
+            filters: Vec::new(),
         }
     }
 
@@ -136,6 +141,9 @@ impl ListView {
         let mut query = form_urlencoded::Serializer::new(String::new());
         if !self.q.is_empty() {
             query.append_pair("q", &self.q);
+        }
+        for (key, value) in self.filters.iter().filter(|(_, v)| !v.is_empty()) {
+            query.append_pair(key, value);
         }
         query.append_pair("sort", sort);
         if descending {
