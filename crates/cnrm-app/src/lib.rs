@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod organisations;
 pub mod reference;
+pub mod referrals;
 pub mod testing;
 pub mod users;
 

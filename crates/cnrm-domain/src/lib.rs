@@ -14,6 +14,7 @@ pub mod organisation;
 pub mod paging;
 pub mod person;
 pub mod roles;
+pub mod sharing;
 pub mod throttle;
 pub mod user;
 pub mod validation;

@@ -218,6 +218,7 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
             (P::CaseWrite, Organisation),
             (P::ProtectionCaseRead, Organisation),
             (P::PlanApprove, Organisation),
+            (P::ReferralReceive, Organisation),
             (P::AggregatesRead, Organisation),
             (P::ApiTokenManage, Own),
         ],

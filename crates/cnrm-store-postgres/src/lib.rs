@@ -11,6 +11,7 @@ const BACKEND: cnrm_store::Backend = cnrm_store::Backend::Postgres;
 
 include!("../../cnrm-store/shared/queries.rs");
 include!("../../cnrm-store/shared/cases.rs");
+include!("../../cnrm-store/shared/referrals.rs");
 
 impl Store {
     /// Connects to a `postgres://` URL; with `schema`, every connection works inside that schema.

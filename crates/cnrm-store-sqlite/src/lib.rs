@@ -11,6 +11,7 @@ const BACKEND: cnrm_store::Backend = cnrm_store::Backend::Sqlite;
 
 include!("../../cnrm-store/shared/queries.rs");
 include!("../../cnrm-store/shared/cases.rs");
+include!("../../cnrm-store/shared/referrals.rs");
 
 impl Store {
     /// Opens (creating if needed) the database at a `sqlite:` URL or a plain file path.

@@ -843,6 +843,31 @@ impl Database for Store {
         self.bulk_insert_cases_impl(batch, audit).await
     }
 
+    async fn insert_referral(&self, referral: &Referral, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_referral_impl(referral, audit).await
+    }
+
+    async fn referral(&self, id: Uuid) -> StoreResult<Option<Referral>> {
+        self.referral_impl(id).await
+    }
+
+    async fn referrals_of_case(&self, case_id: Uuid) -> StoreResult<Vec<Referral>> {
+        self.referrals_of_case_impl(case_id).await
+    }
+
+    async fn referrals_to(
+        &self,
+        organisation_id: Uuid,
+        status: Option<cnrm_domain::lifecycle::referral::ReferralStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Referral>> {
+        self.referrals_to_impl(organisation_id, status, page).await
+    }
+
+    async fn update_referral(&self, referral: &Referral, audit: &AuditEvent) -> StoreResult<()> {
+        self.update_referral_impl(referral, audit).await
+    }
+
     async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>> {
         self.cases_of_person_impl(person_id).await
     }

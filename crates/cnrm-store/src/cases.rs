@@ -172,3 +172,28 @@ pub struct CaseFilter {
     pub arrived_to: Option<Date>,
     pub search: Option<CaseSearch>,
 }
+
+/// A referral of a case to another organisation for a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Referral {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub from_organisation_id: Uuid,
+    pub to_organisation_id: Uuid,
+    pub service: cnrm_domain::lifecycle::plan::AssistanceType,
+    /// The allow-list: the only fields of the case file the receiver sees.
+    pub shared_fields: Vec<cnrm_domain::sharing::SharedField>,
+    pub note: String,
+    pub status: cnrm_domain::lifecycle::referral::ReferralStatus,
+    /// Why it was declined or not completed.
+    pub reason: Option<String>,
+    /// The sender's feedback once it ended.
+    pub feedback: Option<String>,
+    pub due_on: Option<Date>,
+    pub sent_by: Option<Uuid>,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}

@@ -160,6 +160,18 @@ pub trait Database: Send + Sync + 'static {
     /// Loads many ready-made cases at once (demonstration and benchmark data), with one audit
     /// entry for the whole batch. Case numbers are taken as given; counters move past them.
     async fn bulk_insert_cases(&self, batch: &[NewCase], audit: &AuditEvent) -> StoreResult<()>;
+    async fn insert_referral(&self, referral: &Referral, audit: &AuditEvent) -> StoreResult<()>;
+    async fn referral(&self, id: Uuid) -> StoreResult<Option<Referral>>;
+    async fn referrals_of_case(&self, case_id: Uuid) -> StoreResult<Vec<Referral>>;
+    /// Referrals sent to an organisation, newest first, optionally in one status.
+    async fn referrals_to(
+        &self,
+        organisation_id: Uuid,
+        status: Option<cnrm_domain::lifecycle::referral::ReferralStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Referral>>;
+    /// Saves a referral if nobody saved it since `referral.version` was read (`Conflict("stale")`).
+    async fn update_referral(&self, referral: &Referral, audit: &AuditEvent) -> StoreResult<()>;
     /// How many cases each organisation holds for a person (for "already known elsewhere").
     async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>>;
 }

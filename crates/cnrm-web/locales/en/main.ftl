@@ -480,3 +480,4 @@ timeline-consent-withdraw = Consent withdrawn
 case-badge-status = Status: { $status }
 case-badge-priority = Priority: { $priority }
 case-more-filters = More filters
+error-date-in-past = This date is past; choose today or later.

@@ -480,3 +480,4 @@ timeline-consent-withdraw = Consentement retiré
 case-badge-status = Statut : { $status }
 case-badge-priority = Priorité : { $priority }
 case-more-filters = Plus de filtres
+error-date-in-past = Cette date est passée ; choisissez aujourd'hui ou plus tard.
