@@ -61,3 +61,46 @@ test_both_backends! {
         assert!(spec["paths"]["/api/v1/cases/{id}/consents"].is_object());
     }
 }
+
+test_both_backends! {
+    async fn a_partner_api_response_holds_nothing_outside_the_allow_list(db) {
+        let p = Platform::on(db).await;
+        let worker = p.token("oim.agent").await.unwrap();
+        let mut body = registration("Kanté", "Oumou");
+        body["person"]["skills"] = json!("Couture");
+        body["person"]["education_level"] = json!("secondary");
+        let case = p.api("POST", "/api/v1/cases", Some(&worker), Some(body)).await.json();
+        let id = case["id"].as_str().unwrap();
+        let anpe = p.org_id("ANPE").await.to_string();
+        let referral = json!({ "to_organisation_id": anpe, "service": "housing", "note": "Logement temporaire" });
+        let blocked = p.api("POST", &format!("/api/v1/cases/{id}/referrals"), Some(&worker), Some(referral.clone())).await;
+        assert_eq!(blocked.status, StatusCode::CONFLICT);
+        assert_eq!(blocked.json()["code"], "refused");
+        let today = time::OffsetDateTime::now_utc().date().to_string();
+        let consent = json!({ "purpose": "referral_sharing", "partner_organisation_id": anpe, "method": "written", "granted_on": today });
+        assert_eq!(p.api("POST", &format!("/api/v1/cases/{id}/consents"), Some(&worker), Some(consent)).await.status, StatusCode::CREATED);
+        let sent = p.api("POST", &format!("/api/v1/cases/{id}/referrals"), Some(&worker), Some(referral)).await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+        let sent = sent.json();
+        let allowed: Vec<String> = sent["shared_fields"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+        let partner = p.token("anpe.focal").await.unwrap();
+        let incoming = p.api("GET", "/api/v1/referrals", Some(&partner), None).await.json();
+        assert_eq!(incoming["total"], 1);
+        let rid = sent["id"].as_str().unwrap();
+        let seen = p.api("GET", &format!("/api/v1/referrals/{rid}"), Some(&partner), None).await.json();
+        let person = seen["person"].as_object().unwrap();
+        assert!(person.keys().all(|k| allowed.contains(k)), "{:?} outside {allowed:?}", person.keys().collect::<Vec<_>>());
+        assert!(!person.contains_key("skills") && !person.contains_key("vulnerabilities"), "housing needs neither");
+        let text = serde_json::to_string(&seen).unwrap();
+        for secret in ["Couture", "single_parent", "DZ", "forced"] {
+            assert!(!text.contains(secret), "{secret} leaked in {text}");
+        }
+        // The partner accepts; the case itself stays closed to them.
+        let accept = json!({ "action": "accept", "version": 1 });
+        assert_eq!(p.api("POST", &format!("/api/v1/referrals/{rid}/actions"), Some(&partner), Some(accept)).await.status, StatusCode::OK);
+        assert_eq!(p.api("GET", &format!("/api/v1/cases/{id}"), Some(&partner), None).await.status, StatusCode::FORBIDDEN);
+        let revoke = json!({ "action": "revoke", "version": 2 });
+        assert_eq!(p.api("POST", &format!("/api/v1/referrals/{rid}/actions"), Some(&worker), Some(revoke)).await.status, StatusCode::OK);
+        assert_eq!(p.api("GET", &format!("/api/v1/referrals/{rid}"), Some(&partner), None).await.status, StatusCode::NOT_FOUND);
+    }
+}

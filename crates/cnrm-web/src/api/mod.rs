@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod problem;
+pub mod referrals;
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin-units", get(admin_units))
         .route("/roles", get(roles))
         .merge(cases::router())
+        .merge(referrals::router())
         .fallback(|| async { LocalizedApiError(AppError::NotFound, Tr::new(Locale::En)) })
 }
 
@@ -369,7 +371,9 @@ impl Modify for BearerSecurity {
         get_user, update_user, list_audit, admin_units, roles,
         cases::list_cases, cases::register_case, cases::get_case, cases::case_timeline, cases::update_person,
         cases::update_return, cases::assign_case, cases::close_case, cases::reopen_case, cases::screen_case,
-        cases::add_consent, cases::withdraw_consent
+        cases::add_consent, cases::withdraw_consent,
+        referrals::send_referral, referrals::case_referrals, referrals::incoming_referrals, referrals::received_referral,
+        referrals::act_on_referral
     ),
     components(schemas(Problem, problem::ProblemField)),
     modifiers(&BearerSecurity)
