@@ -13,6 +13,7 @@ pub mod conduct;
 pub mod demo;
 pub mod error;
 pub mod organisations;
+pub mod plans;
 pub mod reference;
 pub mod referrals;
 pub mod testing;

@@ -34,6 +34,8 @@ pub struct ReferralInput {
     pub note: String,
     /// Expected answer date, `YYYY-MM-DD`.
     pub due_on: String,
+    /// The plan item this referral delivers, if any (its case's own plan).
+    pub plan_item_id: Option<Uuid>,
 }
 
 fn consents_of(file: &CaseFile) -> Vec<cnrm_domain::consent::ConsentRecord> {
@@ -83,12 +85,19 @@ pub async fn send(app: &App, actor: &Actor, case_id: Uuid, input: &ReferralInput
     if receiver.is_none() || to == file.case.organisation_id {
         return Err(AppError::invalid("to_organisation_id", "error-choose-organisation"));
     }
+    if let Some(item_id) = input.plan_item_id {
+        let plan = app.db.plan_of_case(case_id).await?;
+        if !plan.is_some_and(|p| p.items.iter().any(|i| i.id == item_id)) {
+            return Err(AppError::invalid("plan_item_id", "error-choose-from-list"));
+        }
+    }
     consent_allows(&consents_of(&file), ConsentPurpose::ReferralSharing, Some(to))
         .map_err(|block| AppError::Refused(block.message_key()))?;
     let (id, now) = new_id_and_time();
     let referral = Referral {
         id,
         case_id,
+        plan_item_id: input.plan_item_id,
         from_organisation_id: file.case.organisation_id,
         to_organisation_id: to,
         service,

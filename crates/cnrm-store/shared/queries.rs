@@ -843,6 +843,14 @@ impl Database for Store {
         self.bulk_insert_cases_impl(batch, audit).await
     }
 
+    async fn plan_of_case(&self, case_id: Uuid) -> StoreResult<Option<PlanFile>> {
+        self.plan_of_case_impl(case_id).await
+    }
+
+    async fn save_plan(&self, plan: &Plan, items: &[PlanItem], tasks: &[Task], audit: &AuditEvent) -> StoreResult<()> {
+        self.save_plan_impl(plan, items, tasks, audit).await
+    }
+
     async fn insert_referral(&self, referral: &Referral, audit: &AuditEvent) -> StoreResult<()> {
         self.insert_referral_impl(referral, audit).await
     }

@@ -1,6 +1,6 @@
 // Referral queries, compiled once per backend like `queries.rs` (which delegates to these).
 
-use cnrm_domain::lifecycle::plan::AssistanceType;
+use cnrm_domain::lifecycle::plan::{AssistanceLevel, AssistanceType, DeliveryChannel, Dimension, PlanItemStatus};
 use cnrm_domain::lifecycle::referral::ReferralStatus;
 use cnrm_domain::sharing::SharedField;
 
@@ -8,6 +8,7 @@ use cnrm_domain::sharing::SharedField;
 struct ReferralRow {
     id: Uuid,
     case_id: Uuid,
+    plan_item_id: Option<Uuid>,
     from_organisation_id: Uuid,
     to_organisation_id: Uuid,
     service: String,
@@ -23,7 +24,7 @@ struct ReferralRow {
     updated_at: OffsetDateTime,
 }
 
-const REFERRAL_COLUMNS: &str = "id, case_id, from_organisation_id, to_organisation_id, service, shared_fields, note, status, \
+const REFERRAL_COLUMNS: &str = "id, case_id, plan_item_id, from_organisation_id, to_organisation_id, service, shared_fields, note, status, \
      reason, feedback, due_on, sent_by, version, created_at, updated_at";
 
 impl TryFrom<ReferralRow> for Referral {
@@ -32,6 +33,7 @@ impl TryFrom<ReferralRow> for Referral {
         Ok(Referral {
             id: r.id,
             case_id: r.case_id,
+            plan_item_id: r.plan_item_id,
             from_organisation_id: r.from_organisation_id,
             to_organisation_id: r.to_organisation_id,
             service: code("service", &r.service, AssistanceType::parse)?,
@@ -53,10 +55,11 @@ impl Store {
     async fn insert_referral_impl(&self, r: &Referral, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         sqlx::query(&format!(
-            "INSERT INTO referrals ({REFERRAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            "INSERT INTO referrals ({REFERRAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(r.id)
         .bind(r.case_id)
+        .bind(r.plan_item_id)
         .bind(r.from_organisation_id)
         .bind(r.to_organisation_id)
         .bind(r.service.code())
@@ -130,6 +133,164 @@ impl Store {
         if updated.rows_affected() == 0 {
             return Err(StoreError::Conflict("stale".into()));
         }
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(store_error)
+    }
+}
+
+#[derive(FromRow)]
+struct PlanRow {
+    id: Uuid,
+    case_id: Uuid,
+    agreed_on: Option<Date>,
+    author_id: Option<Uuid>,
+    approved_by: Option<Uuid>,
+    approved_at: Option<OffsetDateTime>,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+#[derive(FromRow)]
+struct PlanItemRow {
+    id: Uuid,
+    plan_id: Uuid,
+    case_id: Uuid,
+    dimension: String,
+    assistance_type: String,
+    level: String,
+    channel: String,
+    provider_organisation_id: Option<Uuid>,
+    description: String,
+    budget_xof: i64,
+    spent_xof: i64,
+    start_on: Option<Date>,
+    end_on: Option<Date>,
+    status: String,
+    cancel_reason: Option<String>,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+const PLAN_ITEM_COLUMNS: &str = "id, plan_id, case_id, dimension, assistance_type, level, channel, provider_organisation_id, \
+     description, budget_xof, spent_xof, start_on, end_on, status, cancel_reason, version, created_at, updated_at";
+
+impl TryFrom<PlanItemRow> for PlanItem {
+    type Error = StoreError;
+    fn try_from(r: PlanItemRow) -> StoreResult<PlanItem> {
+        Ok(PlanItem {
+            id: r.id,
+            plan_id: r.plan_id,
+            case_id: r.case_id,
+            dimension: code("dimension", &r.dimension, Dimension::parse)?,
+            assistance_type: code("assistance type", &r.assistance_type, AssistanceType::parse)?,
+            level: code("level", &r.level, AssistanceLevel::parse)?,
+            channel: code("channel", &r.channel, DeliveryChannel::parse)?,
+            provider_organisation_id: r.provider_organisation_id,
+            description: r.description,
+            budget_xof: r.budget_xof,
+            spent_xof: r.spent_xof,
+            start_on: r.start_on,
+            end_on: r.end_on,
+            status: code("plan item status", &r.status, PlanItemStatus::parse)?,
+            cancel_reason: r.cancel_reason,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+impl Store {
+    async fn plan_of_case_impl(&self, case_id: Uuid) -> StoreResult<Option<PlanFile>> {
+        let row: Option<PlanRow> = sqlx::query_as(
+            "SELECT id, case_id, agreed_on, author_id, approved_by, approved_at, version, created_at, updated_at \
+             FROM plans WHERE case_id = $1",
+        )
+        .bind(case_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let Some(r) = row else { return Ok(None) };
+        let sql = format!("SELECT {PLAN_ITEM_COLUMNS} FROM plan_items WHERE plan_id = $1 ORDER BY id");
+        let items: Vec<PlanItemRow> = sqlx::query_as(&sql).bind(r.id).fetch_all(&self.pool).await.map_err(store_error)?;
+        let plan = Plan {
+            id: r.id,
+            case_id: r.case_id,
+            agreed_on: r.agreed_on,
+            author_id: r.author_id,
+            approved_by: r.approved_by,
+            approved_at: r.approved_at,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        };
+        Ok(Some(PlanFile { plan, items: items.into_iter().map(PlanItem::try_from).collect::<StoreResult<_>>()? }))
+    }
+
+    async fn save_plan_impl(&self, plan: &Plan, items: &[PlanItem], tasks: &[Task], audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        // A new plan is inserted at version 1; an existing one only if nobody saved it meanwhile.
+        let written = sqlx::query(
+            "INSERT INTO plans (id, case_id, agreed_on, author_id, approved_by, approved_at, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (id) DO UPDATE SET agreed_on = excluded.agreed_on, approved_by = excluded.approved_by, \
+             approved_at = excluded.approved_at, version = plans.version + 1, updated_at = excluded.updated_at \
+             WHERE plans.version = excluded.version",
+        )
+        .bind(plan.id)
+        .bind(plan.case_id)
+        .bind(plan.agreed_on)
+        .bind(plan.author_id)
+        .bind(plan.approved_by)
+        .bind(plan.approved_at)
+        .bind(plan.version)
+        .bind(plan.created_at)
+        .bind(plan.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        if written.rows_affected() == 0 {
+            return Err(StoreError::Conflict("stale".into()));
+        }
+        for item in items {
+            let sql = format!(
+                "INSERT INTO plan_items ({PLAN_ITEM_COLUMNS}) VALUES \
+                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                 ON CONFLICT (id) DO UPDATE SET provider_organisation_id = excluded.provider_organisation_id, \
+                 description = excluded.description, budget_xof = excluded.budget_xof, spent_xof = excluded.spent_xof, \
+                 start_on = excluded.start_on, end_on = excluded.end_on, status = excluded.status, \
+                 cancel_reason = excluded.cancel_reason, version = plan_items.version + 1, updated_at = excluded.updated_at \
+                 WHERE plan_items.version = excluded.version"
+            );
+            let written = sqlx::query(&sql)
+                .bind(item.id)
+                .bind(item.plan_id)
+                .bind(item.case_id)
+                .bind(item.dimension.code())
+                .bind(item.assistance_type.code())
+                .bind(item.level.code())
+                .bind(item.channel.code())
+                .bind(item.provider_organisation_id)
+                .bind(&item.description)
+                .bind(item.budget_xof)
+                .bind(item.spent_xof)
+                .bind(item.start_on)
+                .bind(item.end_on)
+                .bind(item.status.code())
+                .bind(&item.cancel_reason)
+                .bind(item.version)
+                .bind(item.created_at)
+                .bind(item.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+            if written.rows_affected() == 0 {
+                return Err(StoreError::Conflict("stale".into()));
+            }
+        }
+        insert_tasks(&mut tx, tasks).await?;
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(store_error)
     }

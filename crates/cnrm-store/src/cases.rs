@@ -178,6 +178,8 @@ pub struct CaseFilter {
 pub struct Referral {
     pub id: Uuid,
     pub case_id: Uuid,
+    /// The plan item this referral delivers, if any.
+    pub plan_item_id: Option<Uuid>,
     pub from_organisation_id: Uuid,
     pub to_organisation_id: Uuid,
     pub service: cnrm_domain::lifecycle::plan::AssistanceType,
@@ -196,4 +198,54 @@ pub struct Referral {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+}
+
+/// A reintegration plan: agreed with the returnee, approved by a case manager who did not write it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Plan {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    /// When the returnee agreed to it (the target is within one month of arrival).
+    pub agreed_on: Option<Date>,
+    pub author_id: Option<Uuid>,
+    pub approved_by: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub approved_at: Option<OffsetDateTime>,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// One assistance of a plan. Amounts are whole francs CFA (XOF).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PlanItem {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub case_id: Uuid,
+    pub dimension: cnrm_domain::lifecycle::plan::Dimension,
+    pub assistance_type: cnrm_domain::lifecycle::plan::AssistanceType,
+    pub level: cnrm_domain::lifecycle::plan::AssistanceLevel,
+    pub channel: cnrm_domain::lifecycle::plan::DeliveryChannel,
+    pub provider_organisation_id: Option<Uuid>,
+    pub description: String,
+    pub budget_xof: i64,
+    pub spent_xof: i64,
+    pub start_on: Option<Date>,
+    pub end_on: Option<Date>,
+    pub status: cnrm_domain::lifecycle::plan::PlanItemStatus,
+    pub cancel_reason: Option<String>,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A plan with its items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PlanFile {
+    pub plan: Plan,
+    pub items: Vec<PlanItem>,
 }

@@ -160,6 +160,9 @@ pub trait Database: Send + Sync + 'static {
     /// Loads many ready-made cases at once (demonstration and benchmark data), with one audit
     /// entry for the whole batch. Case numbers are taken as given; counters move past them.
     async fn bulk_insert_cases(&self, batch: &[NewCase], audit: &AuditEvent) -> StoreResult<()>;
+    async fn plan_of_case(&self, case_id: Uuid) -> StoreResult<Option<PlanFile>>;
+    /// Creates or saves a plan (version-checked when it exists), with the items given and tasks.
+    async fn save_plan(&self, plan: &Plan, items: &[PlanItem], tasks: &[Task], audit: &AuditEvent) -> StoreResult<()>;
     async fn insert_referral(&self, referral: &Referral, audit: &AuditEvent) -> StoreResult<()>;
     async fn referral(&self, id: Uuid) -> StoreResult<Option<Referral>>;
     async fn referrals_of_case(&self, case_id: Uuid) -> StoreResult<Vec<Referral>>;

@@ -1,0 +1,129 @@
+//! Reintegration plans, on both backends: approval by someone else, item lifecycle, follow-ups.
+
+use cnrm_app::actor::Via;
+use cnrm_app::cases::{self, Registration, RegistrationOutcome};
+use cnrm_app::plans::{self, PlanItemAction, PlanItemInput};
+use cnrm_app::testing::TestDb;
+use cnrm_app::{demo, test_both_backends, Actor, AppError};
+use cnrm_domain::followup::PlanTimeliness;
+use cnrm_domain::lifecycle::plan::PlanItemStatus;
+use cnrm_domain::person::{PersonInput, ReturnInput};
+use time::{Duration, OffsetDateTime};
+
+async fn actor(db: &TestDb, username: &str) -> Actor {
+    Actor { user: db.app.db.user_by_username(username).await.unwrap().unwrap(), ip: None, via: Via::Web }
+}
+
+async fn case(db: &TestDb, arrived: time::Date) -> uuid::Uuid {
+    demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.unwrap();
+    let input = Registration {
+        person: PersonInput {
+            family_name: "Magassa".into(),
+            given_names: "Demba".into(),
+            sex: "male".into(),
+            date_of_birth: "1994".into(),
+            ..Default::default()
+        },
+        ret: ReturnInput {
+            arrival_date: arrived.to_string(),
+            returned_from: "NE".into(),
+            return_type: "avr".into(),
+            ..Default::default()
+        },
+        consent_method: "written".into(),
+        // The same name may be registered twice in one test: two cases, on purpose.
+        confirm_new_person: true,
+        ..Default::default()
+    };
+    match cases::register(&db.app, &actor(db, "oim.agent").await, &input).await.unwrap() {
+        RegistrationOutcome::Registered(c) => c.id,
+        RegistrationOutcome::PossibleMatches(_) => panic!("no match expected"),
+    }
+}
+
+fn training() -> PlanItemInput {
+    PlanItemInput {
+        dimension: "economic".into(),
+        assistance_type: "vocational_training".into(),
+        level: "individual".into(),
+        channel: "referral".into(),
+        description: "Formation en électricité".into(),
+        budget_xof: "350 000".into(),
+        ..Default::default()
+    }
+}
+
+test_both_backends! {
+    async fn a_plan_is_approved_by_a_manager_who_did_not_write_it(db) {
+        let today = OffsetDateTime::now_utc().date();
+        let case_id = case(&db, today - Duration::days(10)).await;
+        let worker = actor(&db, "oim.agent").await;
+        let manager = actor(&db, "oim.gestion").await;
+        let item = plans::add_item(&db.app, &worker, case_id, &training()).await.unwrap();
+        assert_eq!(item.budget_xof, 350_000);
+        assert_eq!(item.status, PlanItemStatus::Planned);
+        let (plan, timeliness) = plans::of_case(&db.app, &worker, case_id).await.unwrap();
+        let plan = plan.unwrap();
+        assert_eq!(timeliness, PlanTimeliness::Pending);
+        assert!(matches!(plans::approve(&db.app, &worker, case_id, plan.plan.version).await, Err(AppError::Forbidden)), "a case worker does not approve");
+        let approved = plans::approve(&db.app, &manager, case_id, plan.plan.version).await.unwrap();
+        assert_eq!(approved.items[0].status, PlanItemStatus::Approved);
+        assert_eq!(approved.plan.approved_by, Some(manager.user.id));
+        assert!(matches!(plans::approve(&db.app, &manager, case_id, approved.plan.version).await, Err(AppError::Refused("error-plan-nothing-to-approve"))));
+
+        // A plan written by the manager needs another approver.
+        let other = case(&db, today - Duration::days(3)).await;
+        let mine = plans::add_item(&db.app, &manager, other, &training()).await.unwrap();
+        let (plan, _) = plans::of_case(&db.app, &manager, other).await.unwrap();
+        assert!(matches!(plans::approve(&db.app, &manager, other, plan.unwrap().plan.version).await, Err(AppError::Refused("error-plan-self-approval"))));
+        assert_eq!(mine.status, PlanItemStatus::Planned);
+    }
+
+    async fn items_move_through_their_lifecycle_and_follow_ups_are_scheduled(db) {
+        let today = OffsetDateTime::now_utc().date();
+        let arrival = today - Duration::days(60);
+        let case_id = case(&db, arrival).await;
+        let worker = actor(&db, "oim.agent").await;
+        let manager = actor(&db, "oim.gestion").await;
+        let mut bad = training();
+        bad.budget_xof = "12,5".into();
+        bad.start_on = "2025-03-10".into();
+        bad.end_on = "2025-03-01".into();
+        match plans::add_item(&db.app, &worker, case_id, &bad).await {
+            Err(AppError::Invalid(errors)) => {
+                assert!(errors.for_field("budget_xof").is_some());
+                assert_eq!(errors.for_field("end_on"), Some("error-end-before-start"));
+            }
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+        let item = plans::add_item(&db.app, &worker, case_id, &training()).await.unwrap();
+        let (plan, _) = plans::of_case(&db.app, &worker, case_id).await.unwrap();
+        let plan = plan.unwrap();
+        let early = (arrival - Duration::days(1)).to_string();
+        assert!(matches!(plans::agree(&db.app, &worker, case_id, plan.plan.version, &early).await, Err(AppError::Invalid(_))));
+        let agreed = plans::agree(&db.app, &worker, case_id, plan.plan.version, &(arrival + Duration::days(45)).to_string()).await.unwrap();
+        let (_, timeliness) = plans::of_case(&db.app, &worker, case_id).await.unwrap();
+        assert_eq!(timeliness, PlanTimeliness::Late, "agreed 45 days after arrival");
+        let file = cases::get(&db.app, &worker, case_id).await.unwrap();
+        assert_eq!(file.tasks.iter().filter(|t| t.kind == "follow-up").count(), 3, "3, 6 and 12 months");
+
+        let start = PlanItemAction { action: "start".into(), version: item.version, ..Default::default() };
+        assert!(matches!(plans::act_on_item(&db.app, &worker, case_id, item.id, &start).await, Err(AppError::Refused(_))), "not approved yet");
+        let approved = plans::approve(&db.app, &manager, case_id, agreed.version).await.unwrap();
+        let item = &approved.items[0];
+        let started = plans::act_on_item(&db.app, &worker, case_id, item.id, &PlanItemAction { action: "start".into(), version: item.version, ..Default::default() }).await.unwrap();
+        let stale = PlanItemAction { action: "deliver".into(), version: item.version, ..Default::default() };
+        assert!(matches!(plans::act_on_item(&db.app, &worker, case_id, item.id, &stale).await, Err(AppError::Stale)));
+        let delivered = plans::act_on_item(&db.app, &worker, case_id, item.id, &PlanItemAction { action: "deliver".into(), spent_xof: "360000".into(), version: started.version, ..Default::default() }).await.unwrap();
+        assert_eq!(delivered.status, PlanItemStatus::Delivered);
+        assert_eq!(delivered.spent_xof, 360_000);
+        let cancel = PlanItemAction { action: "cancel".into(), reason: "Trop tard".into(), version: delivered.version, ..Default::default() };
+        assert!(matches!(plans::act_on_item(&db.app, &worker, case_id, item.id, &cancel).await, Err(AppError::Refused(_))), "delivered is final");
+        let history: Vec<String> = cases::timeline(&db.app, &worker, case_id).await.unwrap().into_iter().map(|e| e.action).collect();
+        for a in ["plan.item_add", "plan.agree", "plan.approve", "plan.item_start", "plan.item_deliver"] {
+            assert!(history.iter().any(|h| h == a), "{a} not in {history:?}");
+        }
+        // Out of reach for others.
+        assert!(matches!(plans::of_case(&db.app, &actor(&db, "anpe.focal").await, case_id).await, Err(AppError::NotFound)));
+    }
+}
