@@ -104,3 +104,32 @@ test_both_backends! {
         assert_eq!(p.api("GET", &format!("/api/v1/referrals/{rid}"), Some(&partner), None).await.status, StatusCode::NOT_FOUND);
     }
 }
+
+test_both_backends! {
+    async fn a_plan_through_the_api(db) {
+        let p = Platform::on(db).await;
+        let worker = p.token("oim.agent").await.unwrap();
+        let manager = p.token("oim.gestion").await.unwrap();
+        let case = p.api("POST", "/api/v1/cases", Some(&worker), Some(registration("Berthé", "Salimata"))).await.json();
+        let id = case["id"].as_str().unwrap();
+        let empty = p.api("GET", &format!("/api/v1/cases/{id}/plan"), Some(&worker), None).await.json();
+        assert!(empty["plan"].is_null());
+        assert_eq!(empty["timeliness"], "overdue", "arrived in April 2025, no plan yet");
+        let item = json!({ "dimension": "economic", "assistance_type": "business_start_up", "level": "individual",
+                           "channel": "direct", "description": "Petit commerce", "budget_xof": "500000" });
+        let added = p.api("POST", &format!("/api/v1/cases/{id}/plan/items"), Some(&worker), Some(item)).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+        let view = p.api("GET", &format!("/api/v1/cases/{id}/plan"), Some(&worker), None).await.json();
+        let version = view["plan"]["plan"]["version"].as_i64().unwrap();
+        let refused = p.api("POST", &format!("/api/v1/cases/{id}/plan/approve"), Some(&worker), Some(json!({ "version": version }))).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let approved = p.api("POST", &format!("/api/v1/cases/{id}/plan/approve"), Some(&manager), Some(json!({ "version": version }))).await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+        assert_eq!(approved.json()["items"][0]["status"], "approved");
+        let bad = json!({ "dimension": "economic", "assistance_type": "rocket", "level": "individual", "channel": "direct", "budget_xof": "-5" });
+        let invalid = p.api("POST", &format!("/api/v1/cases/{id}/plan/items"), Some(&worker), Some(bad)).await;
+        assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<String> = invalid.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect();
+        assert!(fields.contains(&"assistance_type".to_string()) && fields.contains(&"budget_xof".to_string()), "{fields:?}");
+    }
+}

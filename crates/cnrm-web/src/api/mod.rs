@@ -2,6 +2,7 @@
 //! OpenAPI 3.1 document generated from these handlers (`/api/v1/openapi.json`).
 
 pub mod cases;
+pub mod plans;
 pub mod problem;
 pub mod referrals;
 
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/roles", get(roles))
         .merge(cases::router())
         .merge(referrals::router())
+        .merge(plans::router())
         .fallback(|| async { LocalizedApiError(AppError::NotFound, Tr::new(Locale::En)) })
 }
 
@@ -373,7 +375,8 @@ impl Modify for BearerSecurity {
         cases::update_return, cases::assign_case, cases::close_case, cases::reopen_case, cases::screen_case,
         cases::add_consent, cases::withdraw_consent,
         referrals::send_referral, referrals::case_referrals, referrals::incoming_referrals, referrals::received_referral,
-        referrals::act_on_referral
+        referrals::act_on_referral,
+        plans::get_plan, plans::add_plan_item, plans::agree_plan, plans::approve_plan, plans::act_on_plan_item
     ),
     components(schemas(Problem, problem::ProblemField)),
     modifiers(&BearerSecurity)
