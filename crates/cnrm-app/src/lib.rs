@@ -18,6 +18,7 @@ pub mod reference;
 pub mod referrals;
 pub mod testing;
 pub mod users;
+pub mod work;
 
 pub use actor::Actor;
 pub use error::AppError;

@@ -127,3 +127,22 @@ test_both_backends! {
         assert!(matches!(plans::of_case(&db.app, &actor(&db, "anpe.focal").await, case_id).await, Err(AppError::NotFound)));
     }
 }
+
+test_both_backends! {
+    async fn the_work_queue_gathers_what_waits_for_each_role(db) {
+        let today = OffsetDateTime::now_utc().date();
+        let case_id = case(&db, today - Duration::days(5)).await;
+        let worker = actor(&db, "oim.agent").await;
+        let manager = actor(&db, "oim.gestion").await;
+        cases::screen(&db.app, &worker, case_id, 1, &["medical_condition".to_string()]).await.unwrap();
+        plans::add_item(&db.app, &worker, case_id, &training()).await.unwrap();
+        let mine = cnrm_app::work::queue(&db.app, &worker).await.unwrap();
+        assert!(mine.my_cases.iter().any(|c| c.id == case_id));
+        assert!(mine.tasks.iter().any(|t| t.task.case_id == case_id && t.task.kind == "screening-follow-up"));
+        assert!(mine.plans_to_approve.is_empty(), "a case worker approves nothing");
+        let theirs = cnrm_app::work::queue(&db.app, &manager).await.unwrap();
+        assert!(theirs.plans_to_approve.iter().any(|p| p.case_id == case_id && p.planned_items == 1));
+        let partner = cnrm_app::work::queue(&db.app, &actor(&db, "anpe.focal").await).await.unwrap();
+        assert!(partner.my_cases.is_empty() && partner.tasks.is_empty() && partner.plans_to_approve.is_empty());
+    }
+}

@@ -851,6 +851,14 @@ impl Database for Store {
         self.save_plan_impl(plan, items, tasks, audit).await
     }
 
+    async fn open_tasks(&self, organisation_id: Uuid, until: Date, limit: i64) -> StoreResult<Vec<QueuedTask>> {
+        self.open_tasks_impl(organisation_id, until, limit).await
+    }
+
+    async fn plans_awaiting_approval(&self, organisation_id: Uuid, limit: i64) -> StoreResult<Vec<PendingPlan>> {
+        self.plans_awaiting_approval_impl(organisation_id, limit).await
+    }
+
     async fn insert_referral(&self, referral: &Referral, audit: &AuditEvent) -> StoreResult<()> {
         self.insert_referral_impl(referral, audit).await
     }

@@ -295,3 +295,92 @@ impl Store {
         tx.commit().await.map_err(store_error)
     }
 }
+
+#[derive(FromRow)]
+struct QueuedTaskRow {
+    id: Uuid,
+    case_id: Uuid,
+    kind: String,
+    due_on: Date,
+    task_assigned_to: Option<Uuid>,
+    done_at: Option<OffsetDateTime>,
+    created_at: OffsetDateTime,
+    case_number: String,
+    protection: bool,
+    organisation_id: Uuid,
+    assigned_to: Option<Uuid>,
+    team: Option<String>,
+}
+
+#[derive(FromRow)]
+struct PendingRow {
+    case_id: Uuid,
+    case_number: String,
+    author_id: Option<Uuid>,
+    planned_items: i64,
+    protection: bool,
+    assigned_to: Option<Uuid>,
+}
+
+impl Store {
+    async fn open_tasks_impl(&self, organisation_id: Uuid, until: Date, limit: i64) -> StoreResult<Vec<QueuedTask>> {
+        let rows: Vec<QueuedTaskRow> = sqlx::query_as(
+            "SELECT t.id, t.case_id, t.kind, t.due_on, t.assigned_to AS task_assigned_to, t.done_at, t.created_at, \
+             c.case_number, c.protection, c.organisation_id, c.assigned_to, c.team \
+             FROM tasks t JOIN cases c ON c.id = t.case_id \
+             WHERE c.organisation_id = $1 AND c.status = 'open' AND t.done_at IS NULL AND t.due_on <= $2 \
+             ORDER BY t.due_on, t.id LIMIT $3",
+        )
+        .bind(organisation_id)
+        .bind(until)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| QueuedTask {
+                task: Task {
+                    id: r.id,
+                    case_id: r.case_id,
+                    kind: r.kind,
+                    due_on: r.due_on,
+                    assigned_to: r.task_assigned_to,
+                    done_at: r.done_at,
+                    created_at: r.created_at,
+                },
+                case_number: r.case_number,
+                protection: r.protection,
+                organisation_id: r.organisation_id,
+                assigned_to: r.assigned_to,
+                team: r.team,
+            })
+            .collect())
+    }
+
+    async fn plans_awaiting_approval_impl(&self, organisation_id: Uuid, limit: i64) -> StoreResult<Vec<PendingPlan>> {
+        let rows: Vec<PendingRow> = sqlx::query_as(
+            "SELECT c.id AS case_id, c.case_number, p.author_id, COUNT(i.id) AS planned_items, c.protection, c.assigned_to \
+             FROM plans p JOIN cases c ON c.id = p.case_id JOIN plan_items i ON i.plan_id = p.id \
+             WHERE c.organisation_id = $1 AND c.status = 'open' AND i.status = 'planned' \
+             GROUP BY c.id, c.case_number, p.author_id, c.protection, c.assigned_to \
+             ORDER BY c.case_number LIMIT $2",
+        )
+        .bind(organisation_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PendingPlan {
+                case_id: r.case_id,
+                case_number: r.case_number,
+                author_id: r.author_id,
+                planned_items: r.planned_items,
+                protection: r.protection,
+                assigned_to: r.assigned_to,
+            })
+            .collect())
+    }
+}

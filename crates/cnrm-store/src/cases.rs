@@ -249,3 +249,25 @@ pub struct PlanFile {
     pub plan: Plan,
     pub items: Vec<PlanItem>,
 }
+
+/// A task in a work queue, with the case it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct QueuedTask {
+    pub task: Task,
+    pub case_number: String,
+    pub protection: bool,
+    pub organisation_id: Uuid,
+    pub assigned_to: Option<Uuid>,
+    pub team: Option<String>,
+}
+
+/// A plan whose planned items wait for approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PendingPlan {
+    pub case_id: Uuid,
+    pub case_number: String,
+    pub author_id: Option<Uuid>,
+    pub planned_items: i64,
+    pub protection: bool,
+    pub assigned_to: Option<Uuid>,
+}

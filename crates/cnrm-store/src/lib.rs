@@ -163,6 +163,10 @@ pub trait Database: Send + Sync + 'static {
     async fn plan_of_case(&self, case_id: Uuid) -> StoreResult<Option<PlanFile>>;
     /// Creates or saves a plan (version-checked when it exists), with the items given and tasks.
     async fn save_plan(&self, plan: &Plan, items: &[PlanItem], tasks: &[Task], audit: &AuditEvent) -> StoreResult<()>;
+    /// Open tasks of an organisation's cases due on or before `until`, earliest first.
+    async fn open_tasks(&self, organisation_id: Uuid, until: time::Date, limit: i64) -> StoreResult<Vec<QueuedTask>>;
+    /// Plans of an organisation with items waiting for approval.
+    async fn plans_awaiting_approval(&self, organisation_id: Uuid, limit: i64) -> StoreResult<Vec<PendingPlan>>;
     async fn insert_referral(&self, referral: &Referral, audit: &AuditEvent) -> StoreResult<()>;
     async fn referral(&self, id: Uuid) -> StoreResult<Option<Referral>>;
     async fn referrals_of_case(&self, case_id: Uuid) -> StoreResult<Vec<Referral>>;

@@ -1,0 +1,79 @@
+//! "My work": what waits for the actor now, gathered from cases, plans, referrals and tasks, and
+//! filtered by the same reach rules as everything else.
+
+use cnrm_domain::lifecycle::referral::ReferralStatus;
+use cnrm_domain::paging::PageRequest;
+use cnrm_domain::{Permission, Scope};
+use cnrm_store::{CaseSummary, PendingPlan, QueuedTask, Referral};
+use time::{Duration, OffsetDateTime};
+
+use crate::cases::{self, CaseQuery};
+use crate::{Actor, App, AppError};
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct WorkQueue {
+    /// Open cases assigned to me, newest arrivals first.
+    pub my_cases: Vec<CaseSummary>,
+    /// Tasks (screening follow-ups, follow-up contacts) due within a week or overdue.
+    pub tasks: Vec<QueuedTask>,
+    /// Plans waiting for my approval (not written by me).
+    pub plans_to_approve: Vec<PendingPlan>,
+    /// Referrals sent to my organisation and not yet answered.
+    pub referrals_waiting: Vec<Referral>,
+}
+
+fn may_see_task(actor: &Actor, t: &QueuedTask) -> bool {
+    let reach = actor.principal().may(Permission::CaseRead, t.organisation_id, t.assigned_to, t.team.as_deref());
+    let protection_ok = !t.protection
+        || match actor.user.role.scope_of(Permission::ProtectionCaseRead) {
+            None => false,
+            Some(Scope::Own) => t.assigned_to == Some(actor.user.id),
+            Some(_) => true,
+        };
+    reach
+        && protection_ok
+        && (t.task.assigned_to.is_none()
+            || t.task.assigned_to == Some(actor.user.id)
+            || actor.user.role.scope_of(Permission::CaseRead) == Some(Scope::Organisation))
+}
+
+pub async fn queue(app: &App, actor: &Actor) -> Result<WorkQueue, AppError> {
+    let org = actor.user.organisation_id;
+    let today = OffsetDateTime::now_utc().date();
+    let my_cases = if actor.holds(Permission::CaseRead) {
+        let query =
+            CaseQuery { assigned: "me".into(), status: "open".into(), per_page: Some(10), ..Default::default() };
+        cases::list(app, actor, &query).await?.items
+    } else {
+        Vec::new()
+    };
+    let tasks = if actor.holds(Permission::CaseRead) {
+        app.db
+            .open_tasks(org, today + Duration::days(7), 200)
+            .await?
+            .into_iter()
+            .filter(|t| may_see_task(actor, t))
+            .take(20)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let plans_to_approve = if actor.holds(Permission::PlanApprove) {
+        app.db
+            .plans_awaiting_approval(org, 50)
+            .await?
+            .into_iter()
+            .filter(|p| p.author_id != Some(actor.user.id))
+            .filter(|p| !p.protection || actor.holds(Permission::ProtectionCaseRead))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let referrals_waiting = if actor.holds(Permission::ReferralReceive) {
+        let page = PageRequest { page: 1, per_page: 20, sort: "sent", descending: true, search: None };
+        app.db.referrals_to(org, Some(ReferralStatus::Sent), &page).await?.items
+    } else {
+        Vec::new()
+    };
+    Ok(WorkQueue { my_cases, tasks, plans_to_approve, referrals_waiting })
+}
