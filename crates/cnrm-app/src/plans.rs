@@ -238,7 +238,7 @@ pub async fn approve(app: &App, actor: &Actor, case_id: Uuid, version: i64) -> R
     app.db
         .save_plan(&plan, &approved, &[], &actor.event("plan.approve", "case", Some(case_id.to_string()), details))
         .await?;
-    Ok(app.db.plan_of_case(case_id).await?.ok_or(AppError::NotFound)?)
+    app.db.plan_of_case(case_id).await?.ok_or(AppError::NotFound)
 }
 
 /// What is done with an approved item.
