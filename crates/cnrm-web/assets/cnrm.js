@@ -43,3 +43,23 @@
     form.addEventListener("change", save);
   });
 })();
+
+// A referral's service comes with the fields it shares by default: choosing a service ticks its
+// defaults, until the user ticks or unticks a field (or the form came back with their choices).
+(function () {
+  "use strict";
+  document.querySelectorAll("select[data-shared-defaults]").forEach(function (select) {
+    var name = select.getAttribute("data-shared-defaults");
+    var boxes = Array.prototype.filter.call(select.form.elements, function (el) {
+      return el.type === "checkbox" && el.name === name;
+    });
+    var touched = select.value !== "";
+    boxes.forEach(function (box) { box.addEventListener("change", function () { touched = true; }); });
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      if (touched || !option || !option.value) return;
+      var defaults = (option.getAttribute("data-defaults") || "").split(" ");
+      boxes.forEach(function (box) { box.checked = defaults.indexOf(box.value) >= 0; });
+    });
+  });
+})();

@@ -148,6 +148,7 @@ mod tests {
         use cnrm_domain::person::{
             DatePrecision, DocumentType, EducationLevel, ImmediateAssistance, Language, MaritalStatus, ReturnType, Sex,
         };
+        use cnrm_domain::sharing::SharedField;
         use cnrm_domain::vulnerability::{Priority, VulnerabilityFlag};
 
         fn keys<T: Copy, const N: usize>(all: [T; N], key: fn(T) -> String) -> Vec<String> {
@@ -175,6 +176,7 @@ mod tests {
             keys(DeliveryChannel::ALL, DeliveryChannel::label_key),
             keys(ReferralStatus::ALL, ReferralStatus::label_key),
             keys(PlanTimeliness::ALL, PlanTimeliness::label_key),
+            keys(SharedField::ALL, SharedField::label_key),
         ]
         .concat();
         assert!(all.len() > 100, "{}", all.len());

@@ -36,6 +36,8 @@ const PAGES: &[Row] = &[
     ("GET", "/cases", [NO, NO, NO, OK, OK, NO, NO, NO]),
     ("GET", "/cases?q=traore&status=open&sort=name", [NO, NO, NO, OK, OK, NO, NO, NO]),
     ("GET", "/cases/new", [NO, NO, NO, OK, OK, NO, NO, NO]),
+    ("GET", "/referrals", [NO, NO, NO, OK, NO, NO, OK, NO]),
+    ("GET", "/referrals?status=sent&page=2", [NO, NO, NO, OK, NO, NO, OK, NO]),
     ("GET", "/code-of-conduct", [OK; 8]),
     ("GET", "/account/password", [OK; 8]),
     ("POST", "/users/{target}/reset-password", [OK, NO, OK, NO, NO, NO, NO, NO]),

@@ -1,6 +1,6 @@
 //! Case management: the case list, registering a returnee (with the check for persons already
-//! known), the case file with its actions (consent, screening, assignment, closure and reopening),
-//! changes to identity and return, and the case's history.
+//! known), the case file with its actions (consent, screening, referrals to partners, assignment,
+//! closure and reopening), changes to identity and return, and the case's history.
 //!
 //! Every rule (who may see or change a case, validation, priority, possible matches) lives in
 //! `cnrm_app::cases`; these handlers parse the form, call the service and render its answer.
@@ -11,17 +11,21 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cnrm_app::cases::{self, CaseQuery, PossibleMatch, Registration, RegistrationOutcome};
+use cnrm_app::referrals::{self, ReferralInput};
 use cnrm_app::AppError;
-use cnrm_domain::consent::{ConsentInput, ConsentMethod, ConsentPurpose};
+use cnrm_domain::consent::{consent_allows, ConsentBlock, ConsentInput, ConsentMethod, ConsentPurpose};
 use cnrm_domain::lifecycle::case::{CaseStatus, ClosureReason};
-use cnrm_domain::paging::PageRequest;
+use cnrm_domain::lifecycle::plan::AssistanceType;
+use cnrm_domain::lifecycle::referral::{self as referral_lifecycle, ReferralStatus};
+use cnrm_domain::paging::{PageRequest, MAX_PER_PAGE};
 use cnrm_domain::person::{
     age_at, DatePrecision, DocumentInput, DocumentType, EducationLevel, ImmediateAssistance, Language, MaritalStatus,
     PersonDraft, PersonInput, ReturnDraft, ReturnInput, ReturnType, Sex,
 };
+use cnrm_domain::sharing::{self, SharedField};
 use cnrm_domain::vulnerability::{Priority, VulnerabilityFlag};
 use cnrm_domain::{FieldErrors, Locale, Permission, Scope};
-use cnrm_store::{AdminUnit, CaseFile, OrganisationName};
+use cnrm_store::{AdminUnit, CaseFile, Organisation, OrganisationName, StoredConsent};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
@@ -45,7 +49,7 @@ pub struct Choice {
 }
 
 /// The options of a coded list, those in `chosen` marked.
-fn choices<T: Copy, S: AsRef<str>>(
+pub(super) fn choices<T: Copy, S: AsRef<str>>(
     tr: Tr,
     all: &[T],
     code: fn(T) -> &'static str,
@@ -86,18 +90,33 @@ fn unit_groups(tr: Tr, units: &[AdminUnit], chosen: &str) -> Vec<UnitGroup> {
         .collect()
 }
 
-fn unit_name(units: &[AdminUnit], code: Option<&str>) -> String {
+pub(super) fn unit_name(units: &[AdminUnit], code: Option<&str>) -> String {
     match code {
         None => "—".into(),
         Some(code) => units.iter().find(|u| u.pcode == code).map_or_else(|| code.to_string(), |u| u.name.clone()),
     }
 }
 
-fn organisation_label(names: &[OrganisationName], id: Uuid) -> String {
+pub(super) fn organisation_label(names: &[OrganisationName], id: Uuid) -> String {
     names.iter().find(|o| o.id == id).map(OrganisationName::label).unwrap_or_default()
 }
 
-fn today() -> Date {
+/// The organisations that may receive a referral now: every active one, by name.
+async fn active_organisations(state: &AppState, tr: Tr) -> Result<Vec<Organisation>, PageError> {
+    let mut request = PageRequest { page: 1, per_page: MAX_PER_PAGE, sort: "name", descending: false, search: None };
+    let mut all = Vec::new();
+    loop {
+        let page = state.app.db.organisations(None, &request).await.in_locale(tr)?;
+        let last = page.page >= page.pages();
+        all.extend(page.items.into_iter().filter(|o| o.active));
+        if last {
+            return Ok(all);
+        }
+        request.page += 1;
+    }
+}
+
+pub(super) fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
@@ -107,7 +126,7 @@ fn iso(d: Date) -> String {
 }
 
 /// A date as people of the user's language write it (like [`Tr::datetime`]).
-fn show_date(tr: Tr, d: Date) -> String {
+pub(super) fn show_date(tr: Tr, d: Date) -> String {
     match tr.locale {
         Locale::Fr => format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year()),
         Locale::En => iso(d),
@@ -118,7 +137,7 @@ fn text_or_dash(value: &Option<String>) -> String {
     value.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| "—".into())
 }
 
-fn list_or_dash(items: Vec<String>) -> String {
+pub(super) fn list_or_dash(items: Vec<String>) -> String {
     if items.is_empty() {
         "—".into()
     } else {
@@ -486,9 +505,9 @@ pub async fn register(State(state): State<AppState>, auth: Auth, body: Bytes) ->
 // ---------------------------------------------------------------------------------------------
 // The case file.
 
-struct Fact {
-    label: String,
-    value: String,
+pub(super) struct Fact {
+    pub label: String,
+    pub value: String,
 }
 
 struct DocumentRow {
@@ -529,6 +548,122 @@ struct Retry {
     assigned_to: Option<String>,
     closure_reason: String,
     reopen_reason: String,
+    referral: Option<ReferralInput>,
+    /// A referral action sent back: the referral and the text typed in its form.
+    referral_action: Option<(Uuid, String)>,
+    /// The message key of a refusal (shown with what the case file says: a withdrawal's date).
+    refused: Option<&'static str>,
+}
+
+/// One referral of the case, as its sender sees it.
+struct ReferralRow {
+    id: Uuid,
+    service: String,
+    organisation: String,
+    sent_on: String,
+    status: String,
+    due: Option<String>,
+    overdue: bool,
+    reason: Option<String>,
+    feedback: Option<String>,
+    version: i64,
+    /// Still with the receiver: the sender may revoke it.
+    open: bool,
+    /// Ended and without feedback yet: the sender may give it.
+    awaits_feedback: bool,
+    /// The feedback as typed and its message, when the form came back.
+    typed_feedback: String,
+    feedback_error: Option<String>,
+}
+
+/// A service to refer for, with the fields it shares by default (codes, space-separated).
+struct ServiceChoice {
+    code: String,
+    label: String,
+    selected: bool,
+    defaults: String,
+}
+
+/// A field a referral may share.
+struct FieldChoice {
+    code: String,
+    label: String,
+    checked: bool,
+    /// Always shared (names, sex, phones): shown ticked, cannot be unticked.
+    always: bool,
+    /// Reveals the person's situation: shared only knowingly.
+    sensitive: bool,
+}
+
+/// The form that sends a referral.
+struct ReferralForm {
+    organisations: Vec<Choice>,
+    services: Vec<ServiceChoice>,
+    fields: Vec<FieldChoice>,
+    input: ReferralInput,
+    /// The earliest due date (today), for the date picker.
+    min_due: String,
+}
+
+fn referral_form(tr: Tr, organisations: &[Organisation], own: Uuid, input: Option<ReferralInput>) -> ReferralForm {
+    let fresh = input.is_none();
+    let input = input.unwrap_or_default();
+    let chosen_service = AssistanceType::parse(input.service.trim());
+    let organisations = organisations
+        .iter()
+        .filter(|o| o.id != own)
+        .map(|o| Choice {
+            code: o.id.to_string(),
+            label: OrganisationName { id: o.id, name: o.name.clone(), acronym: o.acronym.clone() }.label(),
+            selected: input.to_organisation_id.trim() == o.id.to_string(),
+        })
+        .collect();
+    let services = AssistanceType::ALL
+        .iter()
+        .map(|s| ServiceChoice {
+            code: s.code().to_string(),
+            label: tr.t(&s.label_key()),
+            selected: chosen_service == Some(*s),
+            defaults: sharing::default_fields(*s)
+                .iter()
+                .filter(|f| !sharing::ALWAYS.contains(f))
+                .map(|f| f.code())
+                .collect::<Vec<_>>()
+                .join(" "),
+        })
+        .collect();
+    // A new form shows what the first service (or the one chosen) shares by default; a form sent
+    // back shows what was ticked.
+    let defaults = sharing::default_fields(chosen_service.unwrap_or(AssistanceType::ALL[0]));
+    let fields = SharedField::ALL
+        .iter()
+        .map(|f| {
+            let always = sharing::ALWAYS.contains(f);
+            let ticked =
+                if fresh { defaults.contains(f) } else { input.shared_fields.iter().any(|c| c.trim() == f.code()) };
+            FieldChoice {
+                code: f.code().to_string(),
+                label: tr.t(&f.label_key()),
+                checked: always || ticked,
+                always,
+                sensitive: sharing::SENSITIVE.contains(f),
+            }
+        })
+        .collect();
+    ReferralForm { organisations, services, fields, input, min_due: iso(today()) }
+}
+
+/// A refusal's message; a consent withdrawal says when it happened (for a referral, the
+/// withdrawal of the consent to share with the chosen partner).
+fn refusal_text(tr: Tr, key: &str, consents: &[StoredConsent], partner: Option<Uuid>) -> String {
+    if key == "error-consent-withdrawn" {
+        let records: Vec<_> = consents.iter().map(|c| c.record).collect();
+        if let Err(ConsentBlock::Withdrawn { on }) = consent_allows(&records, ConsentPurpose::ReferralSharing, partner)
+        {
+            return tr.t_with(key, &[("date", show_date(tr, on))]);
+        }
+    }
+    tr.t(key)
 }
 
 #[derive(Template)]
@@ -561,6 +696,9 @@ struct ShowPage {
     closure_reasons: Vec<Choice>,
     reopen_reason: String,
     timeline: Vec<TimelineRow>,
+    referrals: Vec<ReferralRow>,
+    /// The form to send a referral: for those who may change the case, while it is open.
+    referral_form: Option<ReferralForm>,
     may_change: bool,
     may_assign: bool,
     errors: FieldErrors,
@@ -734,6 +872,40 @@ async fn show_page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Res
             action: timeline_label(tr, &e.action),
         })
         .collect();
+    let (action_id, typed_feedback) = retry.referral_action.unzip();
+    let referral_rows = referrals::of_case(&state.app, &auth.actor, id)
+        .await
+        .in_locale(tr)?
+        .into_iter()
+        .map(|r| {
+            let sent_back = action_id == Some(r.id);
+            ReferralRow {
+                id: r.id,
+                service: tr.t(&r.service.label_key()),
+                organisation: organisation_label(&names, r.to_organisation_id),
+                sent_on: show_date(tr, r.created_at.date()),
+                status: tr.t(&r.status.label_key()),
+                due: r.due_on.map(|d| show_date(tr, d)),
+                overdue: r.due_on.is_some_and(|d| referral_lifecycle::overdue(r.status, d, today)),
+                reason: r.reason.filter(|t| !t.is_empty()),
+                feedback: r.feedback.clone().filter(|t| !t.is_empty()),
+                version: r.version,
+                open: referral_lifecycle::is_open(r.status),
+                awaits_feedback: matches!(r.status, ReferralStatus::Completed | ReferralStatus::NotCompleted)
+                    && r.feedback.is_none(),
+                typed_feedback: if sent_back { typed_feedback.clone().unwrap_or_default() } else { String::new() },
+                feedback_error: if sent_back { retry.errors.for_field("reason").map(|k| tr.t(k)) } else { None },
+            }
+        })
+        .collect();
+    let partner = retry.referral.as_ref().and_then(|r| Uuid::parse_str(r.to_organisation_id.trim()).ok());
+    let alert = retry.alert.or_else(|| retry.refused.map(|key| refusal_text(tr, key, &consents, partner)));
+    let referral_form = if may_change && case.status == CaseStatus::Open {
+        let organisations = active_organisations(state, tr).await?;
+        Some(referral_form(tr, &organisations, case.organisation_id, retry.referral))
+    } else {
+        None
+    };
     Ok(ShowPage {
         l: Layout::new(&auth.ctx, tr.t_with("case-title", &[("number", case.case_number.clone())])),
         id: case.id,
@@ -780,10 +952,12 @@ async fn show_page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Res
         ),
         reopen_reason: retry.reopen_reason,
         timeline,
+        referrals: referral_rows,
+        referral_form,
         may_change,
         may_assign,
         errors: retry.errors,
-        alert: retry.alert,
+        alert,
     })
 }
 
@@ -804,10 +978,36 @@ async fn after_action<T>(
         Ok(_) => return Ok(Redirect::to(&format!("/cases/{id}?msg=saved")).into_response()),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, Retry { errors, ..retry }),
         Err(AppError::Stale) => (StatusCode::CONFLICT, Retry { alert: Some(tr.t("error-stale-message")), ..retry }),
-        Err(AppError::Refused(key)) => (StatusCode::CONFLICT, Retry { alert: Some(tr.t(key)), ..retry }),
+        Err(AppError::Refused(key)) => (StatusCode::CONFLICT, Retry { refused: Some(key), ..retry }),
         Err(e) => return Err(PageError::App(e, tr)),
     };
     render_status(status, show_page(state, auth, id, retry).await?)
+}
+
+/// Sends a referral; without the returnee's consent to share with that partner, the case page
+/// comes back saying why and nothing is sent.
+pub async fn send_referral(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ReferralInput>,
+) -> Result<Response, PageError> {
+    let result = referrals::send(&state.app, &auth.actor, id, &form).await;
+    after_action(&state, &auth, id, result, Retry { referral: Some(form), ..Default::default() }).await
+}
+
+/// The case page again after its sender's action on a referral was refused (see
+/// `pages::referrals::act`), with the text typed in that referral's form.
+pub(super) async fn referral_action_refused(
+    state: &AppState,
+    auth: &Auth,
+    case_id: Uuid,
+    referral_id: Uuid,
+    typed: String,
+    error: AppError,
+) -> Result<Response, PageError> {
+    let retry = Retry { referral_action: Some((referral_id, typed)), ..Default::default() };
+    after_action::<()>(state, auth, case_id, Err(error), retry).await
 }
 
 pub async fn add_consent(

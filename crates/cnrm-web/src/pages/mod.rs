@@ -8,6 +8,7 @@ pub mod conduct;
 pub mod home;
 pub mod ops;
 pub mod organisations;
+pub mod referrals;
 pub mod roles;
 pub mod session;
 pub mod users;
@@ -47,6 +48,7 @@ pub struct NavItem {
 const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/", "nav-home", None),
     ("/cases", "nav-cases", Some(Permission::CaseRead)),
+    ("/referrals", "nav-referrals", Some(Permission::ReferralReceive)),
     ("/organisations", "nav-organisations", Some(Permission::OrganisationRead)),
     ("/users", "nav-users", Some(Permission::UserRead)),
     ("/audit", "nav-audit", Some(Permission::AuditRead)),
