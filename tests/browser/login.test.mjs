@@ -213,3 +213,184 @@ test(
     }
   },
 );
+
+/** Log in on a fresh page; accept the code of conduct if this is the user's first login. */
+async function logIn(page, username) {
+  const res = await page.goto('/login');
+  assert.equal(res?.status(), 200, `GET /login for ${username}: expected status 200, got ${res?.status()}`);
+  await fillLogin(page, username, CASE_WORKER.password);
+  await submitAndWait(page, '[data-testid=login-submit]', `login of ${username}`);
+  if (currentPath(page) === '/code-of-conduct') {
+    await submitAndWait(page, '[data-testid=accept-conduct]', `${username} accepting the code of conduct`);
+  }
+  await expectPath(page, '/', `after the login of ${username}`);
+  // The first test leaves oim.agent in English: these steps read the French interface.
+  if ((await page.locator('html').getAttribute('lang')) !== 'fr') {
+    await submitAndWait(page, '[data-testid=locale-fr]', `${username} switching the language to French`);
+    await expectLang(page, 'fr', `home page of ${username} after choosing French`);
+  }
+}
+
+/** The value of the option of `select` whose text contains `text`, failing clearly if there is none. */
+async function optionValue(page, select, text, why) {
+  const option = page.locator(`${select} option`, { hasText: text }).first();
+  try {
+    await option.waitFor({ state: 'attached', timeout: TIMEOUTS.action });
+  } catch (err) {
+    throw new Error(`${why}: expected an option containing "${text}" in ${select} on ${page.url()} (${firstLine(err)})`);
+  }
+  return option.getAttribute('value');
+}
+
+/** A date `days` from today, as a date input holds it. */
+function isoDay(days = 0) {
+  const d = new Date(Date.now() + days * 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+
+/** A fresh French browser context and page, failing the test on JavaScript errors and 5xx answers. */
+async function freshPage(errors) {
+  const context = await browser.newContext({ baseURL: server.baseURL, locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUTS.action);
+  page.setDefaultNavigationTimeout(TIMEOUTS.navigation);
+  page.on('pageerror', (err) => errors.push(`${page.url()}: ${firstLine(err)}`));
+  page.on('response', (res) => {
+    if (res.status() >= 500) errors.push(`${res.request().method()} ${res.url()} -> ${res.status()}`);
+  });
+  return { context, page };
+}
+
+test(
+  'a returnee is registered, gets a plan approved by a manager and is referred to a partner who accepts',
+  { timeout: 8 * 60_000 },
+  async () => {
+    const errors = [];
+    const contexts = [];
+    let page;
+    const openPage = async () => {
+      const fresh = await freshPage(errors);
+      contexts.push(fresh.context);
+      return fresh.page;
+    };
+    let step = 'start';
+    try {
+      // 1. The case worker registers a returnee who arrived a few days ago.
+      step = 'oim.agent registers a returnee';
+      page = await openPage();
+      await logIn(page, 'oim.agent');
+      await page.goto('/cases/new');
+      await page.locator('#family_name').fill('Keïta');
+      await page.locator('#given_names').fill('Boubacar');
+      await page.locator('#sex').selectOption('male');
+      await page.locator('#date_of_birth').fill('14/05/1994');
+      await page.locator('#arrival_date').fill(isoDay(-5));
+      await page.locator('#returned_from').fill('DZ');
+      await page.locator('#return_type').selectOption('avr');
+      await page.locator('#consent_method').selectOption('written');
+      await submitAndWait(page, 'form[action="/cases"] button.primary', 'registering the returnee');
+      if (await page.locator('[data-testid=possible-matches]').count()) {
+        step = 'oim.agent confirms a new person';
+        await page.locator('input[name=confirm_new_person]').check();
+        await submitAndWait(page, 'form[action="/cases"] button.primary', 'registering the returnee as a new person');
+      }
+      assert.match(currentPath(page), /^\/cases\/[0-9a-f-]{36}$/, `after registering: expected a case page, got ${page.url()}`);
+      const casePath = currentPath(page);
+      assert.match(await textOf(page, '[data-testid=case-status]', 'new case'), /Ouvert/, 'a new case is open');
+      assert.equal(
+        await textOf(page, '[data-testid=plan-timeliness]', 'new case'),
+        'Plan attendu (délai d\'un mois en cours)',
+        'no plan yet, the month is not over',
+      );
+
+      // 2. A plan item: vocational training through ANPE.
+      step = 'oim.agent adds a plan item';
+      const anpe = await optionValue(page, '#provider_organisation_id', 'ANPE', 'the plan item form');
+      await page.locator('#dimension').selectOption('economic');
+      await page.locator('#assistance_type').selectOption('vocational_training');
+      await page.locator('#level').selectOption('individual');
+      await page.locator('#channel').selectOption('referral');
+      await page.locator('#provider_organisation_id').selectOption(anpe);
+      await page.locator('#description').fill('Formation en mécanique auto');
+      await page.locator('#budget_xof').fill('350000');
+      await submitAndWait(page, `form[action="${casePath}/plan/items"] button.primary`, 'adding a plan item');
+      await expectPath(page, casePath, 'after adding a plan item');
+      assert.equal(await textOf(page, '[data-testid=plan-item-status]', 'plan item'), 'Prévue', 'a new item is planned');
+      const planText = await textOf(page, '[data-testid=plan]', 'plan section');
+      assert.ok(planText.includes('350 000 F CFA'), `the budget in francs CFA, got "${planText}"`);
+      assert.equal(await page.locator('[data-testid=approve-plan]').count(), 0, 'the author may not approve the plan');
+
+      step = 'oim.agent records the agreement date';
+      await page.locator('#agreed_on').fill(isoDay(0));
+      await submitAndWait(page, `form[action="${casePath}/plan/agree"] button`, 'recording the agreement date');
+      assert.equal(await textOf(page, '[data-testid=plan-timeliness]', 'plan agreed'), 'Plan convenu dans le mois');
+
+      // 3. The returnee's consent to share with ANPE.
+      step = 'oim.agent records a referral_sharing consent for ANPE';
+      await page.locator('#purpose').selectOption('referral_sharing');
+      await page.locator('#partner_organisation_id').selectOption(anpe);
+      await page.locator('#method').selectOption('written');
+      await submitAndWait(page, `form[action="${casePath}/consents"] button.primary`, 'recording the consent');
+      await expectPath(page, casePath, 'after recording the consent');
+
+      // 4. The referral to ANPE for the plan item.
+      step = 'oim.agent refers the returnee to ANPE for the plan item';
+      await page.locator('#to_organisation_id').selectOption(anpe);
+      await page.locator('#service').selectOption('vocational_training');
+      const itemOption = await optionValue(page, '#plan_item_id', 'Formation en mécanique auto', 'the referral form');
+      await page.locator('#plan_item_id').selectOption(itemOption);
+      await submitAndWait(page, `form[action="${casePath}/referrals"] button.primary`, 'sending the referral');
+      await expectPath(page, casePath, 'after sending the referral');
+      const row = await textOf(page, '[data-testid=referral-row]', 'referrals of the case');
+      assert.ok(row.includes('Envoyée') && row.includes('ANPE'), `the referral is sent to ANPE, got "${row}"`);
+      const action = await page.locator('[data-testid=referral-row] form[action^="/referrals/"]').first().getAttribute('action');
+      const referralPath = action.replace(/\/action$/, '');
+
+      // 5. The manager approves the plan, found in "Mon travail".
+      step = 'oim.gestion approves the plan';
+      page = await openPage();
+      await logIn(page, 'oim.gestion');
+      await page.goto('/work');
+      await clickOn(page, `[data-testid=work-plans] a[href^="${casePath}"]`, 'the plan in the manager\'s work');
+      await page.waitForLoadState('load');
+      await expectPath(page, casePath, 'opening the plan to approve');
+      await submitAndWait(page, '[data-testid=approve-plan]', 'approving the plan');
+      await expectPath(page, casePath, 'after approving the plan');
+      assert.equal(await textOf(page, '[data-testid=plan-item-status]', 'approved plan'), 'Approuvée');
+      assert.match(await textOf(page, '[data-testid=plan-approval]', 'approved plan'), /^Approuvé par /);
+
+      // 6. ANPE's focal point accepts the referral.
+      step = 'anpe.focal accepts the referral';
+      page = await openPage();
+      await logIn(page, 'anpe.focal');
+      await page.goto('/referrals');
+      await clickOn(page, `a[href="${referralPath}"]`, 'the referral among those received');
+      await page.waitForLoadState('load');
+      await expectPath(page, referralPath, 'opening the referral');
+      assert.equal(await textOf(page, '[data-testid=referral-status]', 'referral'), 'Statut : Envoyée');
+      await submitAndWait(page, 'form:has(input[name=action][value=accept]) button', 'accepting the referral');
+      await expectPath(page, referralPath, 'after accepting the referral');
+      assert.equal(await textOf(page, '[data-testid=referral-status]', 'accepted referral'), 'Statut : Acceptée');
+
+      step = 'no errors along the way';
+      assert.deepEqual(errors, [], 'expected no uncaught JavaScript errors nor HTTP 5xx responses');
+    } catch (err) {
+      const shot = page ? await screenshot(page, 'plan-failure').catch(() => null) : null;
+      const body = page
+        ? await page
+            .locator('body')
+            .innerText({ timeout: 5_000 })
+            .then((t) => t.replace(/\s+/g, ' ').trim().slice(0, 800))
+            .catch(() => '(unreadable)')
+        : '(no page)';
+      err.message =
+        `[step: ${step}] ${err.message}\npage: ${page?.url()}\npage text: ${body}\n` +
+        (shot ? `screenshot: ${shot}\n` : '') +
+        (errors.length ? `errors: ${errors.join('; ')}\n` : '') +
+        server.logs();
+      throw err;
+    } finally {
+      for (const context of contexts) await context.close().catch(() => {});
+    }
+  },
+);

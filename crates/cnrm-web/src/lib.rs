@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
     metrics_handle();
     let pages = Router::new()
         .route("/", get(pages::home::home))
+        .route("/work", get(pages::work::show))
         .route("/login", get(pages::session::login_form).post(pages::session::login))
         .route("/logout", post(pages::session::logout))
         .route("/locale", post(pages::session::switch_locale))
@@ -81,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/close", post(pages::cases::close))
         .route("/cases/{id}/reopen", post(pages::cases::reopen))
         .route("/cases/{id}/referrals", post(pages::cases::send_referral))
+        .route("/cases/{id}/plan/items", post(pages::cases::add_plan_item))
+        .route("/cases/{id}/plan/agree", post(pages::cases::agree_plan))
+        .route("/cases/{id}/plan/approve", post(pages::cases::approve_plan))
+        .route("/cases/{id}/plan/items/{item_id}/action", post(pages::cases::act_on_plan_item))
         .route("/referrals", get(pages::referrals::list))
         .route("/referrals/{id}", get(pages::referrals::show))
         .route("/referrals/{id}/action", post(pages::referrals::act))

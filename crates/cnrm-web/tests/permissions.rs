@@ -20,6 +20,7 @@ const NO: u16 = 403;
 const PAGES: &[Row] = &[
     ("GET", "/", [OK; 8]),
     ("GET", "/account", [OK; 8]),
+    ("GET", "/work", [OK; 8]),
     ("GET", "/organisations", [OK; 8]),
     ("GET", "/organisations?q=oim&sort=acronym&dir=desc", [OK; 8]),
     ("GET", "/organisations/{oim}", [OK; 8]),

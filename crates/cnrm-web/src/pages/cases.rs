@@ -11,11 +11,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cnrm_app::cases::{self, CaseQuery, PossibleMatch, Registration, RegistrationOutcome};
+use cnrm_app::plans::{self, PlanItemAction, PlanItemInput};
 use cnrm_app::referrals::{self, ReferralInput};
 use cnrm_app::AppError;
 use cnrm_domain::consent::{consent_allows, ConsentBlock, ConsentInput, ConsentMethod, ConsentPurpose};
+use cnrm_domain::followup::PlanTimeliness;
 use cnrm_domain::lifecycle::case::{CaseStatus, ClosureReason};
-use cnrm_domain::lifecycle::plan::AssistanceType;
+use cnrm_domain::lifecycle::plan::{
+    self as plan_lifecycle, AssistanceLevel, AssistanceType, DeliveryChannel, Dimension, PlanItemEvent, PlanItemStatus,
+};
 use cnrm_domain::lifecycle::referral::{self as referral_lifecycle, ReferralStatus};
 use cnrm_domain::paging::{PageRequest, MAX_PER_PAGE};
 use cnrm_domain::person::{
@@ -25,7 +29,7 @@ use cnrm_domain::person::{
 use cnrm_domain::sharing::{self, SharedField};
 use cnrm_domain::vulnerability::{Priority, VulnerabilityFlag};
 use cnrm_domain::{FieldErrors, Locale, Permission, Scope};
-use cnrm_store::{AdminUnit, CaseFile, Organisation, OrganisationName, StoredConsent};
+use cnrm_store::{AdminUnit, CaseFile, Organisation, OrganisationName, PlanFile, PlanItem, StoredConsent};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
@@ -553,6 +557,12 @@ struct Retry {
     referral_action: Option<(Uuid, String)>,
     /// The message key of a refusal (shown with what the case file says: a withdrawal's date).
     refused: Option<&'static str>,
+    /// The assistance form as typed.
+    plan_item: Option<PlanItemInput>,
+    /// The agreement date as typed.
+    agreed_on: Option<String>,
+    /// An action on a plan item sent back: the item and what was typed in its forms.
+    plan_item_action: Option<(Uuid, PlanItemAction)>,
 }
 
 /// One referral of the case, as its sender sees it.
@@ -603,11 +613,28 @@ struct ReferralForm {
     input: ReferralInput,
     /// The earliest due date (today), for the date picker.
     min_due: String,
+    /// The plan's items a referral may deliver (those not delivered nor cancelled).
+    plan_items: Vec<Choice>,
 }
 
-fn referral_form(tr: Tr, organisations: &[Organisation], own: Uuid, input: Option<ReferralInput>) -> ReferralForm {
+fn referral_form(
+    tr: Tr,
+    organisations: &[Organisation],
+    own: Uuid,
+    items: &[PlanItem],
+    input: Option<ReferralInput>,
+) -> ReferralForm {
     let fresh = input.is_none();
     let input = input.unwrap_or_default();
+    let plan_items = items
+        .iter()
+        .filter(|i| !i.status.is_terminal())
+        .map(|i| Choice {
+            code: i.id.to_string(),
+            label: plan_item_label(tr, i),
+            selected: input.plan_item_id == Some(i.id),
+        })
+        .collect();
     let chosen_service = AssistanceType::parse(input.service.trim());
     let organisations = organisations
         .iter()
@@ -650,7 +677,7 @@ fn referral_form(tr: Tr, organisations: &[Organisation], own: Uuid, input: Optio
             }
         })
         .collect();
-    ReferralForm { organisations, services, fields, input, min_due: iso(today()) }
+    ReferralForm { organisations, services, fields, input, min_due: iso(today()), plan_items }
 }
 
 /// A refusal's message; a consent withdrawal says when it happened (for a referral, the
@@ -664,6 +691,230 @@ fn refusal_text(tr: Tr, key: &str, consents: &[StoredConsent], partner: Option<U
         }
     }
     tr.t(key)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reintegration plan on the case page.
+
+/// An amount in francs CFA, digits grouped by three with spaces: `350 000 F CFA`.
+pub(super) fn xof(tr: Tr, amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(' ');
+        }
+        grouped.push(c);
+    }
+    if amount < 0 {
+        grouped.insert(0, '-');
+    }
+    tr.t_with("amount-xof", &[("amount", grouped)])
+}
+
+/// How an item is named in a list of items: its type and the start of its description.
+fn plan_item_label(tr: Tr, item: &PlanItem) -> String {
+    let kind = tr.t(&item.assistance_type.label_key());
+    let status = tr.t(&item.status.label_key());
+    let description: String = item.description.chars().take(60).collect();
+    if description.is_empty() {
+        format!("{kind} ({status})")
+    } else {
+        format!("{kind} — {description} ({status})")
+    }
+}
+
+/// One assistance of the plan, with the steps its reader may take.
+struct PlanItemRow {
+    id: Uuid,
+    dimension: String,
+    assistance_type: String,
+    level: String,
+    channel: String,
+    provider: String,
+    description: String,
+    budget: String,
+    spent: String,
+    overspent: bool,
+    start_on: String,
+    end_on: String,
+    status: String,
+    status_code: &'static str,
+    cancel_reason: Option<String>,
+    version: i64,
+    may_start: bool,
+    may_deliver: bool,
+    may_cancel: bool,
+    /// What was typed in this item's forms when they came back, and their messages.
+    typed_spent: String,
+    typed_reason: String,
+    spent_error: Option<String>,
+    reason_error: Option<String>,
+}
+
+/// The form that adds an assistance.
+struct PlanItemForm {
+    input: PlanItemInput,
+    dimensions: Vec<Choice>,
+    types: Vec<Choice>,
+    levels: Vec<Choice>,
+    channels: Vec<Choice>,
+    providers: Vec<Choice>,
+}
+
+/// The plan section: timeliness, agreement, approval, items and the forms that change them.
+struct PlanView {
+    exists: bool,
+    timeliness: String,
+    /// `on_time`, `late`, `pending` or `overdue` (the badge's look).
+    timeliness_code: &'static str,
+    agreed_on: Option<String>,
+    /// The agreement date in its form (ISO), as typed when the form came back.
+    agreed_input: String,
+    version: i64,
+    author: Option<String>,
+    approved: Option<String>,
+    /// Items wait for approval and the reader may approve them (holds the permission, did not write the plan).
+    may_approve: bool,
+    /// Items wait for approval but the reader may not approve them.
+    awaiting_approval: bool,
+    items: Vec<PlanItemRow>,
+    planned_budget: String,
+    item_form: Option<PlanItemForm>,
+    may_change: bool,
+}
+
+struct PlanParts<'a> {
+    file: Option<&'a PlanFile>,
+    timeliness: PlanTimeliness,
+    organisation_id: Uuid,
+    names: &'a [OrganisationName],
+    organisations: &'a [Organisation],
+    may_change: bool,
+}
+
+struct PlanRetry<'a> {
+    errors: &'a FieldErrors,
+    item: Option<PlanItemInput>,
+    agreed_on: Option<String>,
+    action: Option<(Uuid, PlanItemAction)>,
+}
+
+async fn plan_view(
+    state: &AppState,
+    auth: &Auth,
+    parts: PlanParts<'_>,
+    retry: PlanRetry<'_>,
+) -> Result<PlanView, PageError> {
+    let tr = auth.ctx.tr;
+    let PlanParts { file, timeliness, organisation_id, names, organisations, may_change } = parts;
+    let items: &[PlanItem] = file.map_or(&[], |f| &f.items);
+    let plan = file.map(|f| &f.plan);
+    let any_planned = items.iter().any(|i| i.status == PlanItemStatus::Planned);
+    let approver = auth.actor.principal().may(Permission::PlanApprove, organisation_id, None, None);
+    let author_id = plan.and_then(|p| p.author_id);
+    let may_approve = any_planned && approver && author_id != Some(auth.actor.user.id);
+    let author = user_name(state, tr, author_id).await?;
+    let approved = match plan.and_then(|p| p.approved_at.map(|at| (p.approved_by, at))) {
+        Some((by, at)) => Some(tr.t_with(
+            "plan-approved-by",
+            &[
+                ("name", user_name(state, tr, by).await?.unwrap_or_else(|| "—".into())),
+                ("date", show_date(tr, at.date())),
+            ],
+        )),
+        None => None,
+    };
+    let (action_id, action) = retry.action.unzip();
+    let rows = items
+        .iter()
+        .map(|i| {
+            let sent_back = action_id == Some(i.id);
+            let typed = if sent_back { action.clone().unwrap_or_default() } else { PlanItemAction::default() };
+            let error = |field: &str| if sent_back { retry.errors.for_field(field).map(|k| tr.t(k)) } else { None };
+            let date = |d: Option<Date>| d.map_or_else(|| "—".into(), |d| show_date(tr, d));
+            PlanItemRow {
+                id: i.id,
+                dimension: tr.t(&i.dimension.label_key()),
+                assistance_type: tr.t(&i.assistance_type.label_key()),
+                level: tr.t(&i.level.label_key()),
+                channel: tr.t(&i.channel.label_key()),
+                provider: i.provider_organisation_id.map_or_else(|| "—".into(), |o| organisation_label(names, o)),
+                description: if i.description.is_empty() { "—".into() } else { i.description.clone() },
+                budget: xof(tr, i.budget_xof),
+                spent: xof(tr, i.spent_xof),
+                overspent: plan_lifecycle::overspent(i.budget_xof, i.spent_xof),
+                start_on: date(i.start_on),
+                end_on: date(i.end_on),
+                status: tr.t(&i.status.label_key()),
+                status_code: i.status.code(),
+                cancel_reason: i.cancel_reason.clone().filter(|r| !r.is_empty()),
+                version: i.version,
+                may_start: may_change && plan_lifecycle::transition(i.status, &PlanItemEvent::Start).is_ok(),
+                may_deliver: may_change && plan_lifecycle::transition(i.status, &PlanItemEvent::Deliver).is_ok(),
+                may_cancel: may_change && !i.status.is_terminal(),
+                spent_error: error("spent_xof"),
+                reason_error: error("reason"),
+                typed_spent: typed.spent_xof,
+                typed_reason: typed.reason,
+            }
+        })
+        .collect();
+    let planned_budget =
+        xof(tr, items.iter().filter(|i| i.status != PlanItemStatus::Cancelled).map(|i| i.budget_xof).sum());
+    let item_form = may_change.then(|| {
+        let input = retry.item.unwrap_or_default();
+        PlanItemForm {
+            dimensions: choices(tr, &Dimension::ALL, Dimension::code, Dimension::label_key, &[&input.dimension]),
+            types: choices(
+                tr,
+                &AssistanceType::ALL,
+                AssistanceType::code,
+                AssistanceType::label_key,
+                &[&input.assistance_type],
+            ),
+            levels: choices(
+                tr,
+                &AssistanceLevel::ALL,
+                AssistanceLevel::code,
+                AssistanceLevel::label_key,
+                &[&input.level],
+            ),
+            channels: choices(
+                tr,
+                &DeliveryChannel::ALL,
+                DeliveryChannel::code,
+                DeliveryChannel::label_key,
+                &[&input.channel],
+            ),
+            providers: organisations
+                .iter()
+                .map(|o| Choice {
+                    code: o.id.to_string(),
+                    label: OrganisationName { id: o.id, name: o.name.clone(), acronym: o.acronym.clone() }.label(),
+                    selected: input.provider_organisation_id.trim() == o.id.to_string(),
+                })
+                .collect(),
+            input,
+        }
+    });
+    let agreed = plan.and_then(|p| p.agreed_on);
+    Ok(PlanView {
+        exists: plan.is_some(),
+        timeliness: tr.t(&timeliness.label_key()),
+        timeliness_code: timeliness.code(),
+        agreed_on: agreed.map(|d| show_date(tr, d)),
+        agreed_input: retry.agreed_on.unwrap_or_else(|| iso(agreed.unwrap_or_else(today))),
+        version: plan.map_or(0, |p| p.version),
+        author,
+        approved,
+        may_approve,
+        awaiting_approval: any_planned && !may_approve,
+        items: rows,
+        planned_budget,
+        item_form,
+        may_change,
+    })
 }
 
 #[derive(Template)]
@@ -699,6 +950,7 @@ struct ShowPage {
     referrals: Vec<ReferralRow>,
     /// The form to send a referral: for those who may change the case, while it is open.
     referral_form: Option<ReferralForm>,
+    plan: PlanView,
     may_change: bool,
     may_assign: bool,
     errors: FieldErrors,
@@ -900,12 +1152,33 @@ async fn show_page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Res
         .collect();
     let partner = retry.referral.as_ref().and_then(|r| Uuid::parse_str(r.to_organisation_id.trim()).ok());
     let alert = retry.alert.or_else(|| retry.refused.map(|key| refusal_text(tr, key, &consents, partner)));
+    let (plan_file, timeliness) = plans::of_case(&state.app, &auth.actor, id).await.in_locale(tr)?;
+    let plan_items: &[PlanItem] = plan_file.as_ref().map_or(&[], |p| &p.items);
+    let organisations = if may_change { active_organisations(state, tr).await? } else { Vec::new() };
     let referral_form = if may_change && case.status == CaseStatus::Open {
-        let organisations = active_organisations(state, tr).await?;
-        Some(referral_form(tr, &organisations, case.organisation_id, retry.referral))
+        Some(referral_form(tr, &organisations, case.organisation_id, plan_items, retry.referral))
     } else {
         None
     };
+    let plan = plan_view(
+        state,
+        auth,
+        PlanParts {
+            file: plan_file.as_ref(),
+            timeliness,
+            organisation_id: case.organisation_id,
+            names: &names,
+            organisations: &organisations,
+            may_change,
+        },
+        PlanRetry {
+            errors: &retry.errors,
+            item: retry.plan_item,
+            agreed_on: retry.agreed_on,
+            action: retry.plan_item_action,
+        },
+    )
+    .await?;
     Ok(ShowPage {
         l: Layout::new(&auth.ctx, tr.t_with("case-title", &[("number", case.case_number.clone())])),
         id: case.id,
@@ -954,6 +1227,7 @@ async fn show_page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Res
         timeline,
         referrals: referral_rows,
         referral_form,
+        plan,
         may_change,
         may_assign,
         errors: retry.errors,
@@ -990,10 +1264,106 @@ pub async fn send_referral(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<Uuid>,
-    Form(form): Form<ReferralInput>,
+    Form(form): Form<ReferralFormInput>,
 ) -> Result<Response, PageError> {
-    let result = referrals::send(&state.app, &auth.actor, id, &form).await;
-    after_action(&state, &auth, id, result, Retry { referral: Some(form), ..Default::default() }).await
+    let (input, plan_item) = form.into_input();
+    let result = match plan_item {
+        Ok(()) => referrals::send(&state.app, &auth.actor, id, &input).await,
+        Err(e) => Err(e),
+    };
+    after_action(&state, &auth, id, result, Retry { referral: Some(input), ..Default::default() }).await
+}
+
+/// The referral form as sent: like [`ReferralInput`], but the plan item is a select whose empty
+/// option means none.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReferralFormInput {
+    to_organisation_id: String,
+    service: String,
+    shared_fields: Vec<String>,
+    note: String,
+    due_on: String,
+    plan_item_id: String,
+}
+
+impl ReferralFormInput {
+    /// The service's input, and whether the plan item chosen could be read.
+    fn into_input(self) -> (ReferralInput, Result<(), AppError>) {
+        let (plan_item_id, read) = match self.plan_item_id.trim() {
+            "" => (None, Ok(())),
+            raw => match Uuid::parse_str(raw) {
+                Ok(id) => (Some(id), Ok(())),
+                Err(_) => (None, Err(AppError::invalid("plan_item_id", "error-choose-from-list"))),
+            },
+        };
+        let input = ReferralInput {
+            to_organisation_id: self.to_organisation_id,
+            service: self.service,
+            shared_fields: self.shared_fields,
+            note: self.note,
+            due_on: self.due_on,
+            plan_item_id,
+        };
+        (input, read)
+    }
+}
+
+/// Adds an assistance to the case's plan (the plan is created with the first one).
+pub async fn add_plan_item(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Form(form): Form<PlanItemInput>,
+) -> Result<Response, PageError> {
+    let result = plans::add_item(&state.app, &auth.actor, id, &form).await;
+    after_action(&state, &auth, id, result, Retry { plan_item: Some(form), ..Default::default() }).await
+}
+
+#[derive(Deserialize)]
+pub struct AgreeForm {
+    version: i64,
+    #[serde(default)]
+    agreed_on: String,
+}
+
+/// Records the day the returnee agreed to the plan.
+pub async fn agree_plan(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Form(form): Form<AgreeForm>,
+) -> Result<Response, PageError> {
+    let result = plans::agree(&state.app, &auth.actor, id, form.version, &form.agreed_on).await;
+    after_action(&state, &auth, id, result, Retry { agreed_on: Some(form.agreed_on), ..Default::default() }).await
+}
+
+#[derive(Deserialize)]
+pub struct ApproveForm {
+    version: i64,
+}
+
+/// Approves the planned items (never by the plan's author: the service refuses).
+pub async fn approve_plan(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ApproveForm>,
+) -> Result<Response, PageError> {
+    let result = plans::approve(&state.app, &auth.actor, id, form.version).await;
+    after_action(&state, &auth, id, result, Retry::default()).await
+}
+
+/// Starts, delivers or cancels one assistance.
+pub async fn act_on_plan_item(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, item_id)): Path<(Uuid, Uuid)>,
+    Form(form): Form<PlanItemAction>,
+) -> Result<Response, PageError> {
+    let result = plans::act_on_item(&state.app, &auth.actor, id, item_id, &form).await;
+    after_action(&state, &auth, id, result, Retry { plan_item_action: Some((item_id, form)), ..Default::default() })
+        .await
 }
 
 /// The case page again after its sender's action on a referral was refused (see

@@ -12,6 +12,7 @@ pub mod referrals;
 pub mod roles;
 pub mod session;
 pub mod users;
+pub mod work;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -47,6 +48,7 @@ pub struct NavItem {
 /// Navigation entries and the permission each needs (`None`: every logged-in user).
 const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/", "nav-home", None),
+    ("/work", "nav-work", None),
     ("/cases", "nav-cases", Some(Permission::CaseRead)),
     ("/referrals", "nav-referrals", Some(Permission::ReferralReceive)),
     ("/organisations", "nav-organisations", Some(Permission::OrganisationRead)),

@@ -1,0 +1,131 @@
+//! "My work": what waits for the user now (open cases, tasks due, plans to approve, referrals
+//! received). What is gathered, and from what reach, is `cnrm_app::work`'s business.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use cnrm_app::work;
+use cnrm_domain::vulnerability::Priority;
+use cnrm_domain::Permission;
+use uuid::Uuid;
+
+use super::cases::{organisation_label, show_date, today};
+use super::{render, Layout};
+use crate::context::Auth;
+use crate::error::{InLocale, PageError};
+use crate::AppState;
+
+struct CaseRow {
+    id: Uuid,
+    case_number: String,
+    name: String,
+    arrival: String,
+    priority: String,
+    urgent: bool,
+}
+
+struct TaskRow {
+    case_id: Uuid,
+    case_number: String,
+    label: String,
+    due: String,
+    overdue: bool,
+}
+
+struct PlanRow {
+    case_id: Uuid,
+    case_number: String,
+    planned_items: i64,
+}
+
+struct ReferralRow {
+    id: Uuid,
+    service: String,
+    from: String,
+    sent_on: String,
+}
+
+/// A block is shown when it holds something, or when the role could find something in it.
+struct Block<T> {
+    shown: bool,
+    rows: Vec<T>,
+}
+
+impl<T> Block<T> {
+    fn new(rows: Vec<T>, could_have: bool) -> Block<T> {
+        Block { shown: could_have || !rows.is_empty(), rows }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "work.html")]
+struct WorkPage {
+    l: Layout,
+    cases: Block<CaseRow>,
+    tasks: Block<TaskRow>,
+    plans: Block<PlanRow>,
+    referrals: Block<ReferralRow>,
+}
+
+impl WorkPage {
+    fn nothing_shown(&self) -> bool {
+        !(self.cases.shown || self.tasks.shown || self.plans.shown || self.referrals.shown)
+    }
+}
+
+pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
+    let tr = auth.ctx.tr;
+    let queue = work::queue(&state.app, &auth.actor).await.in_locale(tr)?;
+    let names = if queue.referrals_waiting.is_empty() {
+        Vec::new()
+    } else {
+        state.app.db.organisation_names().await.in_locale(tr)?
+    };
+    let today = today();
+    let holds = |p| auth.actor.holds(p);
+    let cases = queue
+        .my_cases
+        .into_iter()
+        .map(|c| CaseRow {
+            id: c.id,
+            case_number: c.case_number,
+            name: format!("{} {}", c.family_name, c.given_names),
+            arrival: show_date(tr, c.arrival_date),
+            priority: tr.t(&c.priority.label_key()),
+            urgent: c.priority == Priority::Urgent,
+        })
+        .collect();
+    let tasks = queue
+        .tasks
+        .into_iter()
+        .map(|t| TaskRow {
+            case_id: t.task.case_id,
+            case_number: t.case_number,
+            label: tr.t(&format!("task-{}", t.task.kind)),
+            due: show_date(tr, t.task.due_on),
+            overdue: t.task.due_on < today,
+        })
+        .collect();
+    let plans = queue
+        .plans_to_approve
+        .into_iter()
+        .map(|p| PlanRow { case_id: p.case_id, case_number: p.case_number, planned_items: p.planned_items })
+        .collect();
+    let referrals = queue
+        .referrals_waiting
+        .into_iter()
+        .map(|r| ReferralRow {
+            id: r.id,
+            service: tr.t(&r.service.label_key()),
+            from: organisation_label(&names, r.from_organisation_id),
+            sent_on: show_date(tr, r.created_at.date()),
+        })
+        .collect();
+    render(WorkPage {
+        l: Layout::new(&auth.ctx, tr.t("nav-work")),
+        cases: Block::new(cases, holds(Permission::CaseRead)),
+        tasks: Block::new(tasks, holds(Permission::CaseRead)),
+        plans: Block::new(plans, holds(Permission::PlanApprove)),
+        referrals: Block::new(referrals, holds(Permission::ReferralReceive)),
+    })
+}
