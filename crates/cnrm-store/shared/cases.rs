@@ -250,63 +250,6 @@ async fn write_person_details(tx: &mut Transaction<'_, Db>, person: &PersonRecor
     Ok(())
 }
 
-fn bind_person<'q>(
-    query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
-    p: &'q PersonRecord,
-) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
-    let d = &p.draft;
-    query
-        .bind(p.id)
-        .bind(&d.family_name)
-        .bind(&d.given_names)
-        .bind(d.other_names.clone().unwrap_or_default())
-        .bind(d.sex.code())
-        .bind(d.birth.date)
-        .bind(d.birth.precision.code())
-        .bind(&d.nationality)
-        .bind(codes_json(&d.languages, Language::code))
-        .bind(d.education_level.map(EducationLevel::code))
-        .bind(d.occupation.clone().unwrap_or_default())
-        .bind(d.skills.clone().unwrap_or_default())
-        .bind(d.marital_status.map(MaritalStatus::code))
-        .bind(d.dependants.map(i64::from))
-        .bind(&d.place_of_origin)
-        .bind(&d.intended_settlement)
-        .bind(d.emergency_contact_name.clone().unwrap_or_default())
-        .bind(d.emergency_contact_phone.clone().unwrap_or_default())
-        .bind(p.version)
-        .bind(p.created_at)
-        .bind(p.updated_at)
-}
-
-fn bind_case<'q>(
-    query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
-    c: &'q CaseRecord,
-) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
-    query
-        .bind(c.id)
-        .bind(c.person_id)
-        .bind(c.organisation_id)
-        .bind(&c.case_number)
-        .bind(c.status.code())
-        .bind(c.priority.code())
-        .bind(c.protection)
-        .bind(c.assigned_to)
-        .bind(&c.team)
-        .bind(c.ret.arrival_date)
-        .bind(&c.ret.returned_from)
-        .bind(c.ret.return_type.code())
-        .bind(c.ret.point_of_arrival.clone().unwrap_or_default())
-        .bind(c.ret.programme.clone().unwrap_or_default())
-        .bind(codes_json(&c.ret.immediate_assistance, ImmediateAssistance::code))
-        .bind(c.closure_reason.map(ClosureReason::code))
-        .bind(c.closed_on)
-        .bind(c.version)
-        .bind(c.created_by)
-        .bind(c.created_at)
-        .bind(c.updated_at)
-}
-
 async fn insert_consent(tx: &mut Transaction<'_, Db>, c: &StoredConsent) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO consents (id, case_id, purpose, partner_organisation_id, method, granted_on, obtained_by, \
@@ -362,8 +305,6 @@ async fn replace_flags(tx: &mut Transaction<'_, Db>, case_id: Uuid, flags: &[Sto
     Ok(())
 }
 
-const VALUES_21: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21";
-
 impl Store {
     async fn create_case_impl(&self, new: &NewCase, audit: &AuditEvent) -> StoreResult<String> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
@@ -377,19 +318,9 @@ impl Store {
         .await
         .map_err(store_error)?;
         let number = cnrm_domain::case_number::case_number(&new.number_prefix, new.year, seq);
-        if !new.existing_person {
-            let sql = format!("INSERT INTO persons ({PERSON_COLUMNS}) VALUES ({VALUES_21})");
-            bind_person(sqlx::query(&sql), &new.person).execute(&mut *tx).await.map_err(store_error)?;
-            write_person_details(&mut tx, &new.person).await?;
-        }
-        let case = CaseRecord { case_number: number.clone(), ..new.case.clone() };
-        let sql = format!("INSERT INTO cases ({CASE_COLUMNS}) VALUES ({VALUES_21})");
-        bind_case(sqlx::query(&sql), &case).execute(&mut *tx).await.map_err(store_error)?;
-        for consent in &new.consents {
-            insert_consent(&mut tx, consent).await?;
-        }
-        replace_flags(&mut tx, case.id, &new.flags).await?;
-        insert_tasks(&mut tx, &new.tasks).await?;
+        let numbered = NewCase { case: CaseRecord { case_number: number.clone(), ..new.case.clone() }, ..new.clone() };
+        write_new_cases(&mut tx, std::slice::from_ref(&numbered)).await?;
+        let case = &numbered.case;
         let mut audit = audit.clone();
         audit.entity_id = Some(case.id.to_string());
         append_audit_in(&mut tx, &audit).await?;
@@ -745,13 +676,11 @@ impl Store {
     }
 }
 
-/// Rows per multi-row `INSERT`: under both engines' limits on bound parameters (21 columns × 500).
-const BULK_ROWS: usize = 500;
-
-impl Store {
-    async fn bulk_insert_cases_impl(&self, batch: &[NewCase], audit: &AuditEvent) -> StoreResult<()> {
-        use sqlx::QueryBuilder;
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
+/// Writes new cases with everything registered with them (persons unless existing, their name
+/// tokens, phones and documents, consents, screening, tasks) in multi-row inserts: one registration
+/// and a bulk load take the same path.
+async fn write_new_cases(tx: &mut Transaction<'_, Db>, batch: &[NewCase]) -> StoreResult<()> {
+    use sqlx::QueryBuilder;
         let persons: Vec<&PersonRecord> = batch.iter().filter(|n| !n.existing_person).map(|n| &n.person).collect();
         for chunk in persons.chunks(BULK_ROWS) {
             let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO persons ({PERSON_COLUMNS}) "));
@@ -779,7 +708,7 @@ impl Store {
                     .push_bind(p.created_at)
                     .push_bind(p.updated_at);
             });
-            q.build().execute(&mut *tx).await.map_err(store_error)?;
+            q.build().execute(&mut **tx).await.map_err(store_error)?;
         }
         let tokens: Vec<(String, Uuid)> = persons
             .iter()
@@ -798,7 +727,7 @@ impl Store {
             q.push_values(chunk, |mut b, (token, id)| {
                 b.push_bind(token.clone()).push_bind(*id);
             });
-            q.build().execute(&mut *tx).await.map_err(store_error)?;
+            q.build().execute(&mut **tx).await.map_err(store_error)?;
         }
         let phones: Vec<(String, Uuid, i64)> = persons
             .iter()
@@ -809,7 +738,7 @@ impl Store {
             q.push_values(chunk, |mut b, (phone, id, position)| {
                 b.push_bind(phone.clone()).push_bind(*id).push_bind(*position);
             });
-            q.build().execute(&mut *tx).await.map_err(store_error)?;
+            q.build().execute(&mut **tx).await.map_err(store_error)?;
         }
         let documents: Vec<(Uuid, &IdentityDocument)> =
             persons.iter().flat_map(|p| p.documents.iter().map(move |d| (p.id, d))).collect();
@@ -825,7 +754,7 @@ impl Store {
                     .push_bind(d.number.clone())
                     .push_bind(d.issuing_country.clone());
             });
-            q.build().execute(&mut *tx).await.map_err(store_error)?;
+            q.build().execute(&mut **tx).await.map_err(store_error)?;
         }
         for chunk in batch.chunks(BULK_ROWS) {
             let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO cases ({CASE_COLUMNS}) "));
@@ -853,7 +782,7 @@ impl Store {
                     .push_bind(c.created_at)
                     .push_bind(c.updated_at);
             });
-            q.build().execute(&mut *tx).await.map_err(store_error)?;
+            q.build().execute(&mut **tx).await.map_err(store_error)?;
         }
         let consents: Vec<&StoredConsent> = batch.iter().flat_map(|n| n.consents.iter()).collect();
         for chunk in consents.chunks(BULK_ROWS) {
@@ -873,7 +802,7 @@ impl Store {
                     .push_bind(c.withdrawn_by)
                     .push_bind(c.created_at);
             });
-            q.build().execute(&mut *tx).await.map_err(store_error)?;
+            q.build().execute(&mut **tx).await.map_err(store_error)?;
         }
         let flags: Vec<(Uuid, &StoredFlag)> = batch.iter().flat_map(|n| n.flags.iter().map(move |f| (n.case.id, f))).collect();
         for chunk in flags.chunks(BULK_ROWS) {
@@ -881,7 +810,7 @@ impl Store {
             q.push_values(chunk, |mut b, (case_id, f)| {
                 b.push_bind(*case_id).push_bind(f.flag.code()).push_bind(f.noted_by).push_bind(f.noted_at);
             });
-            q.build().execute(&mut *tx).await.map_err(store_error)?;
+            q.build().execute(&mut **tx).await.map_err(store_error)?;
         }
         let tasks: Vec<&Task> = batch.iter().flat_map(|n| n.tasks.iter()).collect();
         for chunk in tasks.chunks(BULK_ROWS) {
@@ -896,8 +825,18 @@ impl Store {
                     .push_bind(t.done_at)
                     .push_bind(t.created_at);
             });
-            q.build().execute(&mut *tx).await.map_err(store_error)?;
+            q.build().execute(&mut **tx).await.map_err(store_error)?;
         }
+    Ok(())
+}
+
+/// Rows per multi-row `INSERT`: under both engines' limits on bound parameters (21 columns × 500).
+const BULK_ROWS: usize = 500;
+
+impl Store {
+    async fn bulk_insert_cases_impl(&self, batch: &[NewCase], audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        write_new_cases(&mut tx, batch).await?;
         // Counters move past the numbers given, so later registrations continue the series.
         let mut highest: Vec<(Uuid, i32, i64)> = Vec::new();
         for n in batch {
