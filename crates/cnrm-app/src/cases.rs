@@ -50,17 +50,29 @@ pub fn scope_for(actor: &Actor) -> Result<CaseScope, AppError> {
     Ok(CaseScope { organisation_id, assigned_or_team, protection })
 }
 
-fn within(actor: &Actor, permission: Permission, case: &CaseRecord) -> bool {
-    let principal = actor.principal();
-    let reach = principal.may(permission, case.organisation_id, case.assigned_to, case.team.as_deref());
-    let protection_ok = !case.protection
+/// The one reach rule for cases, used wherever a case (or a row about one: a list entry, a task, a
+/// pending plan) is shown: `permission` at its scope, and for a protection case `ProtectionCaseRead` too.
+pub fn reaches(
+    actor: &Actor,
+    permission: Permission,
+    organisation_id: Uuid,
+    assigned_to: Option<Uuid>,
+    team: Option<&str>,
+    protection: bool,
+) -> bool {
+    let reach = actor.principal().may(permission, organisation_id, assigned_to, team);
+    let protection_ok = !protection
         || match actor.user.role.scope_of(Permission::ProtectionCaseRead) {
             None => false,
-            Some(Scope::Own) => case.assigned_to == Some(actor.user.id),
-            Some(Scope::Team) | Some(Scope::Organisation) => case.organisation_id == actor.user.organisation_id,
+            Some(Scope::Own) => assigned_to == Some(actor.user.id),
+            Some(Scope::Team) | Some(Scope::Organisation) => organisation_id == actor.user.organisation_id,
             Some(Scope::All) => true,
         };
     reach && protection_ok
+}
+
+fn within(actor: &Actor, permission: Permission, case: &CaseRecord) -> bool {
+    reaches(actor, permission, case.organisation_id, case.assigned_to, case.team.as_deref(), case.protection)
 }
 
 /// Whether the actor may see this case.
@@ -242,9 +254,15 @@ async fn possible_matches(
         if summary.birth_date.is_some_and(|d| (d.year() - birth_year).abs() > 2) {
             continue;
         }
-        let visible = actor.principal().may(Permission::CaseRead, summary.organisation_id, summary.assigned_to, None)
-            && summary.organisation_id == actor.user.organisation_id
-            && (!summary.protection || actor.holds(Permission::ProtectionCaseRead));
+        let visible = summary.organisation_id == actor.user.organisation_id
+            && reaches(
+                actor,
+                Permission::CaseRead,
+                summary.organisation_id,
+                summary.assigned_to,
+                None,
+                summary.protection,
+            );
         matches.push(if visible {
             PossibleMatch {
                 case_id: Some(summary.id),

@@ -23,15 +23,7 @@ pub struct WorkQueue {
 }
 
 fn may_see_task(actor: &Actor, t: &QueuedTask) -> bool {
-    let reach = actor.principal().may(Permission::CaseRead, t.organisation_id, t.assigned_to, t.team.as_deref());
-    let protection_ok = !t.protection
-        || match actor.user.role.scope_of(Permission::ProtectionCaseRead) {
-            None => false,
-            Some(Scope::Own) => t.assigned_to == Some(actor.user.id),
-            Some(_) => true,
-        };
-    reach
-        && protection_ok
+    cases::reaches(actor, Permission::CaseRead, t.organisation_id, t.assigned_to, t.team.as_deref(), t.protection)
         && (t.task.assigned_to.is_none()
             || t.task.assigned_to == Some(actor.user.id)
             || actor.user.role.scope_of(Permission::CaseRead) == Some(Scope::Organisation))
@@ -64,7 +56,7 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<WorkQueue, AppError> {
             .await?
             .into_iter()
             .filter(|p| p.author_id != Some(actor.user.id))
-            .filter(|p| !p.protection || actor.holds(Permission::ProtectionCaseRead))
+            .filter(|p| cases::reaches(actor, Permission::CaseRead, org, p.assigned_to, None, p.protection))
             .collect()
     } else {
         Vec::new()

@@ -168,6 +168,13 @@ test_both_backends! {
         assert!(listed.items.iter().all(|c| c.id != protection.id));
         assert_eq!(cases::list(&db.app, &colleague, &query("dembele")).await.unwrap().total, 0, "search does not reveal it either");
         assert!(cases::get(&db.app, &manager, protection.id).await.is_ok());
+        // The possible-match panel follows the same rule: the colleague learns only that a match exists.
+        match cases::register(&db.app, &colleague, &registration("Dembélé", "Ali", "2012-01-01", "2025-06-01")).await.unwrap() {
+            RegistrationOutcome::PossibleMatches(matches) => {
+                assert!(matches.iter().all(|m| m.case_id.is_none() && m.name.is_none()), "{matches:?}");
+            }
+            RegistrationOutcome::Registered(_) => panic!("the match was not signalled"),
+        }
         // Partners, the secretariat, M&E and donors see no case.
         for username in ["anpe.focal", "secretariat", "oim.suivi", "ue.observateur"] {
             let someone = actor(&db, username).await;
