@@ -184,7 +184,20 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<CaseFile, AppErro
     Ok(file)
 }
 
-async fn changeable(app: &App, actor: &Actor, id: Uuid) -> Result<CaseFile, AppError> {
+/// A case file the actor may see, without recording a view: for services that show or change one
+/// part of a case (its plan, counselling, attachments…) and audit that part themselves.
+/// Out of reach is `NotFound`, never `Forbidden`: the case's existence is not revealed.
+pub async fn visible(app: &App, actor: &Actor, id: Uuid) -> Result<CaseFile, AppError> {
+    actor.require(Permission::CaseRead)?;
+    let file = app.db.case_file(id).await?.ok_or(AppError::NotFound)?;
+    if !may_see(actor, &file.case) {
+        return Err(AppError::NotFound);
+    }
+    Ok(file)
+}
+
+/// A case file the actor may change (`NotFound` when out of sight, `Forbidden` when only visible).
+pub async fn changeable(app: &App, actor: &Actor, id: Uuid) -> Result<CaseFile, AppError> {
     actor.require(Permission::CaseWrite)?;
     let file = app.db.case_file(id).await?.ok_or(AppError::NotFound)?;
     if !may_see(actor, &file.case) {

@@ -540,8 +540,513 @@ pub async fn load_returnees(app: &App, seed: u64, count: usize, progress: &Progr
         done += size;
         progress.set_position(done as u64);
     }
+    progress.set_message("plans, referrals, families, counselling");
+    load_activity(app, seed).await?;
+    load_families(app, seed).await?;
+    load_counselling(app, seed).await?;
     progress.set_message("planner statistics");
     app.db.analyze().await?;
     progress.finish_and_clear();
     Ok(count)
+}
+
+/// Households of the demo: ten pairs of returnees of one organisation linked as spouses, parent and
+/// child or siblings (by their sex and ages), and outcomes of the follow-up contacts already due.
+/// The same seed links the same persons.
+pub async fn load_families(app: &App, seed: u64) -> Result<(), AppError> {
+    use cnrm_domain::contact::{ContactMethod, Situation, FOLLOW_UP_TASK};
+    use cnrm_domain::family::Relation;
+    use cnrm_domain::person::Sex;
+    use cnrm_store::{new_id_and_time, CaseFilter, CaseScope, FamilyLink, ProtectionVisibility, TaskOutcome};
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x00FA_0111);
+    let everything = CaseScope { organisation_id: None, assigned_or_team: None, protection: ProtectionVisibility::All };
+    let page = cnrm_domain::paging::PageRequest {
+        page: 1,
+        per_page: 200,
+        sort: "case_number",
+        descending: false,
+        search: None,
+    };
+    let mut candidates = app.db.cases(&everything, &CaseFilter::default(), &page).await?.items;
+    candidates.shuffle(&mut rng);
+    let (_, now) = new_id_and_time();
+    let mut links: Vec<FamilyLink> = Vec::new();
+    let mut used = std::collections::HashSet::new();
+    for (i, a) in candidates.iter().enumerate() {
+        if links.len() == 10 || used.contains(&a.person_id) {
+            continue;
+        }
+        let partner = candidates[i + 1..].iter().find(|b| {
+            b.organisation_id == a.organisation_id && b.person_id != a.person_id && !used.contains(&b.person_id)
+        });
+        let Some(b) = partner else { continue };
+        let years = |c: &cnrm_store::CaseSummary| c.birth_date.map_or(0, |d| d.year());
+        let (older, younger) = if years(a) <= years(b) { (a, b) } else { (b, a) };
+        let relation = if years(younger) - years(older) >= 15 {
+            Relation::Child
+        } else if older.sex != younger.sex && older.sex != Sex::Unknown && younger.sex != Sex::Unknown {
+            Relation::Spouse
+        } else {
+            Relation::Sibling
+        };
+        used.insert(a.person_id);
+        used.insert(b.person_id);
+        links.push(FamilyLink {
+            id: uuid::Uuid::now_v7(),
+            person_a: older.person_id,
+            person_b: younger.person_id,
+            relation,
+            created_by: None,
+            created_at: now,
+        });
+    }
+    if !links.is_empty() {
+        let event = Actor::console().event(
+            "demo.load_families",
+            "case",
+            None,
+            serde_json::json!({ "seed": seed, "links": links.len() }),
+        );
+        app.db.insert_family_links(&links, &event).await?;
+    }
+    // Contacts already due get an outcome (there are follow-ups only where plans were agreed).
+    let today = time::OffsetDateTime::now_utc().date();
+    for organisation in app.db.organisation_names().await? {
+        for queued in app.db.open_tasks(organisation.id, today, 50).await? {
+            let task = queued.task;
+            if task.kind != FOLLOW_UP_TASK || rng.gen_bool(0.3) {
+                continue;
+            }
+            let reached = rng.gen_bool(0.75);
+            let situation = if reached {
+                *[Situation::Stable, Situation::Progressing, Situation::NeedsSupport].choose(&mut rng).unwrap()
+            } else {
+                Situation::NotReached
+            };
+            let outcome = TaskOutcome {
+                task_id: task.id,
+                case_id: task.case_id,
+                contacted_on: task.due_on.min(today),
+                method: *ContactMethod::ALL.choose(&mut rng).unwrap(),
+                reached,
+                situation,
+                notes: String::new(),
+                next_task_id: None,
+                recorded_by: None,
+                recorded_at: now,
+            };
+            let event = Actor::console().event(
+                "follow_up.outcome",
+                "case",
+                Some(task.case_id.to_string()),
+                serde_json::json!({ "task_id": task.id, "situation": situation.code(), "demo": true }),
+            );
+            app.db.record_task_outcome(&outcome, None, &event).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Counselling of the demo: sessions, needs and skills assessments for the first 50 cases (by
+/// arrival) of the organisation of the demo case worker, recorded by the demo case worker and case
+/// manager. The same seed gives the same records; nothing is added when they already have some.
+pub async fn load_counselling(app: &App, seed: u64) -> Result<usize, AppError> {
+    use cnrm_domain::assessment::{DimensionNeeds, Need, NeedLevel, Pathway, Proficiency, Sector, SessionKind};
+    use cnrm_domain::lifecycle::plan::Dimension;
+    use cnrm_store::{
+        new_id_and_time, CaseFilter, CaseScope, CounsellingSession, NeedsAssessment, ProtectionVisibility,
+        SkillsAssessment,
+    };
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    use time::Duration;
+
+    const SUMMARIES: &[&str] = &[
+        "Premier entretien : la personne raconte son parcours et ses difficultés depuis le retour.",
+        "Point sur la situation familiale ; la famille accueille la personne mais attend un soutien financier.",
+        "Échange sur le projet d'activité génératrice de revenus et sur le marché local.",
+        "La personne dit mal dormir et penser souvent au voyage ; orientation proposée vers un soutien psychosocial.",
+        "Séance de groupe avec d'autres personnes de retour de la même commune.",
+        "Préparation de l'orientation vers une formation professionnelle.",
+    ];
+    const NEXT_STEPS: &[&str] = &[
+        "Revoir la personne dans deux semaines.",
+        "Rassembler les pièces pour la carte NINA.",
+        "Contacter l'ANPE pour une formation.",
+        "",
+    ];
+    const SKILLS: &[&str] = &[
+        "Maçonnerie",
+        "Conduite de moto",
+        "Soudure",
+        "Couture",
+        "Petit commerce",
+        "Culture maraîchère",
+        "Élevage de volaille",
+        "Réparation de téléphones",
+        "Cuisine",
+    ];
+
+    let Some(worker) = app.db.user_by_username("oim.agent").await? else { return Ok(0) };
+    let manager = app.db.user_by_username("oim.gestion").await?.map_or(worker.id, |u| u.id);
+    let scope = CaseScope {
+        organisation_id: Some(worker.organisation_id),
+        assigned_or_team: None,
+        protection: ProtectionVisibility::All,
+    };
+    let page =
+        cnrm_domain::paging::PageRequest { page: 1, per_page: 50, sort: "arrival", descending: false, search: None };
+    let cases = app.db.cases(&scope, &CaseFilter::default(), &page).await?.items;
+    match cases.first() {
+        Some(first) if app.db.counselling_sessions(first.id).await?.is_empty() => {}
+        _ => return Ok(0),
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x0C0_0115);
+    let today = time::OffsetDateTime::now_utc().date();
+    let (_, now) = new_id_and_time();
+    let id_on = |rng: &mut rand_chacha::ChaCha8Rng, day: time::Date| {
+        let millis = (day.midnight().assume_utc().unix_timestamp() * 1000).max(0) as u64 + rng.gen_range(0..86_400_000);
+        uuid::Builder::from_unix_timestamp_millis(millis, &rng.gen::<[u8; 10]>()).into_uuid()
+    };
+    let (mut sessions, mut needs, mut skills) = (Vec::new(), Vec::new(), Vec::new());
+    for case in &cases {
+        let days = (today - case.arrival_date).whole_days().max(0);
+        let day = |rng: &mut rand_chacha::ChaCha8Rng| case.arrival_date + Duration::days(rng.gen_range(0..=days));
+        let staff = |rng: &mut rand_chacha::ChaCha8Rng| if rng.gen_bool(0.7) { worker.id } else { manager };
+        for _ in 0..rng.gen_range(1..=3) {
+            let held_on = day(&mut rng);
+            let next = *NEXT_STEPS.choose(&mut rng).unwrap();
+            sessions.push(CounsellingSession {
+                id: id_on(&mut rng, held_on),
+                case_id: case.id,
+                held_on,
+                counsellor_id: Some(staff(&mut rng)),
+                kind: *SessionKind::ALL.choose(&mut rng).unwrap(),
+                duration_minutes: rng.gen_bool(0.8).then(|| rng.gen_range(2..=12) * 5),
+                summary: SUMMARIES.choose(&mut rng).unwrap().to_string(),
+                next_steps: Some(next.to_string()).filter(|n| !n.is_empty()),
+                recorded_by: Some(worker.id),
+                created_at: now,
+            });
+        }
+        for _ in 0..rng.gen_range(1..=2) {
+            let assessed_on = day(&mut rng);
+            let dimension = |rng: &mut rand_chacha::ChaCha8Rng, d: Dimension| {
+                let level = *NeedLevel::ALL.choose(rng).unwrap();
+                let count = if level == NeedLevel::NoNeed { 0 } else { rng.gen_range(1..=3) };
+                let needs = Need::of(d).choose_multiple(rng, count).copied().collect();
+                DimensionNeeds { level, needs, notes: None }
+            };
+            needs.push(NeedsAssessment {
+                id: id_on(&mut rng, assessed_on),
+                case_id: case.id,
+                assessed_on,
+                assessor_id: Some(staff(&mut rng)),
+                economic: dimension(&mut rng, Dimension::Economic),
+                social: dimension(&mut rng, Dimension::Social),
+                psychosocial: dimension(&mut rng, Dimension::Psychosocial),
+                notes: None,
+                recorded_by: Some(worker.id),
+                created_at: now,
+            });
+        }
+        if rng.gen_bool(0.6) {
+            let assessed_on = day(&mut rng);
+            let count = rng.gen_range(1..=3);
+            skills.push(SkillsAssessment {
+                id: id_on(&mut rng, assessed_on),
+                case_id: case.id,
+                assessed_on,
+                assessor_id: Some(staff(&mut rng)),
+                skills: SKILLS.choose_multiple(&mut rng, count).map(|s| s.to_string()).collect(),
+                experience_years: Some(rng.gen_range(0..=15)),
+                experience_sectors: Sector::ALL.choose_multiple(&mut rng, count).copied().collect(),
+                interest_sectors: Sector::ALL.choose_multiple(&mut rng, 2).copied().collect(),
+                literacy: *Proficiency::ALL.choose(&mut rng).unwrap(),
+                numeracy: *Proficiency::ALL.choose(&mut rng).unwrap(),
+                pathway: Some(*Pathway::ALL.choose(&mut rng).unwrap()),
+                notes: None,
+                recorded_by: Some(worker.id),
+                created_at: now,
+            });
+        }
+    }
+    let details = serde_json::json!({
+        "seed": seed, "sessions": sessions.len(), "needs_assessments": needs.len(), "skills_assessments": skills.len()
+    });
+    let event = Actor::console().event("demo.load_counselling", "case", None, details);
+    app.db.bulk_insert_counselling(&sessions, &needs, &skills, &event).await?;
+    Ok(sessions.len() + needs.len() + skills.len())
+}
+
+/// Reintegration work on the most recent open OIM cases, through the services as the demo accounts
+/// would do it: plans of one to three assistances (written by the case worker, to whom the manager
+/// assigns the case first, agreed with the returnee, approved by the manager, then started,
+/// delivered or cancelled), referrals to ANPE in every state and to other partners (each after the
+/// returnee's consent to share with that partner), and one cooperative of five returnees as a
+/// collective project. The same seed gives the same choices; nothing is done without the accounts.
+pub async fn load_activity(app: &App, seed: u64) -> Result<(), AppError> {
+    use crate::actor::Via;
+    use crate::cases::CaseQuery;
+    use crate::plans::{PlanItemAction, PlanItemInput};
+    use crate::projects::{MemberInput, ProjectAction};
+    use crate::referrals::{ReferralAction, ReferralInput};
+    use cnrm_domain::consent::ConsentInput;
+    use cnrm_domain::lifecycle::plan::AssistanceType as A;
+    use cnrm_domain::lifecycle::referral::ReferralStatus as R;
+    use cnrm_domain::project::ProjectInput;
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use time::{Duration, OffsetDateTime};
+    use uuid::Uuid;
+
+    /// How many recent open cases are worked on.
+    const CASES: i64 = 120;
+    /// The states ANPE's referrals are taken to in turn (`true`: the sender then gives feedback).
+    const ANPE_STATES: [(R, bool); 9] = [
+        (R::Sent, false),
+        (R::Accepted, false),
+        (R::Declined, false),
+        (R::InProgress, false),
+        (R::Completed, true),
+        (R::NotCompleted, false),
+        (R::Completed, false),
+        (R::Revoked, false),
+        (R::NotCompleted, true),
+    ];
+    /// Assistance: type, dimension, lowest and highest budget (thousands of francs CFA), partners
+    /// it may be referred to (none: delivered directly).
+    const ASSISTANCE: &[(A, &str, i64, i64, &[&str])] = &[
+        (A::BusinessStartUp, "economic", 400, 1_500, &[]),
+        (A::VocationalTraining, "economic", 150, 450, &["FAFPA", "ANPE"]),
+        (A::Apprenticeship, "economic", 100, 300, &["APEJ", "ANPE"]),
+        (A::JobPlacement, "economic", 0, 50, &["ANPE"]),
+        (A::Cash, "economic", 50, 150, &[]),
+        (A::Housing, "social", 100, 300, &[]),
+        (A::Documents, "social", 10, 30, &[]),
+        (A::MedicalCare, "social", 50, 300, &["CRM"]),
+        (A::PsychosocialCounselling, "psychosocial", 0, 60, &["CRM"]),
+    ];
+    /// Referrals that deliver no item of the plan: partner, service.
+    const STANDALONE: &[(&str, A)] = &[
+        ("ANPE", A::JobPlacement),
+        ("ANPE", A::VocationalTraining),
+        ("APEJ", A::BusinessStartUp),
+        ("CRM", A::PsychosocialCounselling),
+    ];
+
+    /// Who acts on a referral, and where ANPE's turn is.
+    struct Sides<'a> {
+        worker: &'a Actor,
+        partner: &'a Actor,
+        anpe: Uuid,
+        anpe_turn: usize,
+    }
+
+    /// Records the returnee's consent to share with `to`, sends the referral and, for ANPE, takes
+    /// it to the next state of `ANPE_STATES` (other partners have no demo account: sent or revoked).
+    async fn refer(
+        app: &App,
+        sides: &mut Sides<'_>,
+        rng: &mut ChaCha8Rng,
+        case_id: Uuid,
+        to: Uuid,
+        service: A,
+        plan_item_id: Option<Uuid>,
+    ) -> Result<(), AppError> {
+        let today = OffsetDateTime::now_utc().date();
+        let consent = ConsentInput {
+            purpose: "referral_sharing".into(),
+            partner_organisation_id: to.to_string(),
+            method: "written".into(),
+            granted_on: today.to_string(),
+        };
+        crate::cases::add_consent(app, sides.worker, case_id, &consent).await?;
+        let input = ReferralInput {
+            to_organisation_id: to.to_string(),
+            service: service.code().into(),
+            note: "Orientation prévue au plan de réintégration".into(),
+            due_on: (today + Duration::days(rng.gen_range(7..45))).to_string(),
+            plan_item_id,
+            ..Default::default()
+        };
+        let sent = crate::referrals::send(app, sides.worker, case_id, &input).await?;
+        let (target, feedback) = if to == sides.anpe {
+            sides.anpe_turn += 1;
+            ANPE_STATES[(sides.anpe_turn - 1) % ANPE_STATES.len()]
+        } else if rng.gen_bool(0.3) {
+            (R::Revoked, false)
+        } else {
+            (R::Sent, false)
+        };
+        let mut steps: Vec<&str> = match target {
+            R::Sent => vec![],
+            R::Accepted => vec!["accept"],
+            R::Declined => vec!["decline"],
+            R::InProgress => vec!["accept", "start"],
+            R::Completed => vec!["accept", "start", "complete"],
+            R::NotCompleted => vec!["accept", "start", "not_complete"],
+            R::Revoked => vec!["revoke"],
+        };
+        if feedback {
+            steps.push("feedback");
+        }
+        let mut version = sent.version;
+        for action in steps {
+            let (actor, reason) = match action {
+                "decline" => (sides.partner, "Le programme de placement est complet ce trimestre"),
+                "not_complete" => (sides.partner, "La personne a quitté la formation après trois semaines"),
+                "feedback" => (sides.worker, "Service rendu dans les délais, bon suivi"),
+                "revoke" => (sides.worker, ""),
+                _ => (sides.partner, ""),
+            };
+            let input = ReferralAction { action: action.into(), reason: reason.into(), version };
+            version = crate::referrals::act(app, actor, sent.id, &input).await?.version;
+        }
+        Ok(())
+    }
+
+    let account = |username: &'static str| async move {
+        app.db.user_by_username(username).await.map(|u| u.map(|user| Actor { user, ip: None, via: Via::Web }))
+    };
+    let (Some(worker), Some(manager), Some(partner)) =
+        (account("oim.agent").await?, account("oim.gestion").await?, account("anpe.focal").await?)
+    else {
+        return Ok(());
+    };
+    let names = app.db.organisation_names().await?;
+    let org = |acronym: &str| names.iter().find(|o| o.acronym == acronym).map(|o| o.id);
+    let Some(anpe) = org("ANPE") else { return Ok(()) };
+    let mut sides = Sides { worker: &worker, partner: &partner, anpe, anpe_turn: 0 };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00AC_7171);
+    let today = OffsetDateTime::now_utc().date();
+    let query = CaseQuery { status: "open".into(), per_page: Some(CASES), ..Default::default() };
+    let recent = crate::cases::list(app, &manager, &query).await?.items;
+    // Five cases settled in one place, arrived a fortnight ago or more, form the cooperative.
+    let cooperative: Vec<Uuid> = {
+        let mut by_place: Vec<(&str, Vec<Uuid>)> = Vec::new();
+        for c in recent.iter().filter(|c| c.arrival_date + Duration::days(14) <= today) {
+            let place = c.settlement_pcode.as_deref().unwrap_or("");
+            match by_place.iter_mut().find(|(p, _)| *p == place) {
+                Some((_, ids)) => ids.push(c.id),
+                None => by_place.push((place, vec![c.id])),
+            }
+        }
+        by_place
+            .into_iter()
+            .find(|(p, ids)| !p.is_empty() && ids.len() >= 5)
+            .map_or(Vec::new(), |(_, ids)| ids[..5].to_vec())
+    };
+    // (case, plan item funding its share in the cooperative)
+    let mut shares: Vec<(Uuid, Uuid)> = Vec::new();
+    for summary in &recent {
+        let member = cooperative.contains(&summary.id);
+        // The newest arrivals have no plan yet, nor does one case in ten.
+        if !member && (summary.arrival_date + Duration::days(10) > today || rng.gen_bool(0.1)) {
+            continue;
+        }
+        let Some(file) = app.db.case_file(summary.id).await? else { continue };
+        let case_id = file.case.id;
+        if !crate::cases::may_change(&worker, &file.case) {
+            crate::cases::assign(app, &manager, case_id, file.case.version, Some(worker.user.id)).await?;
+        }
+        let mut items = Vec::new();
+        if member {
+            let input = PlanItemInput {
+                dimension: "economic".into(),
+                assistance_type: A::CollectiveBusiness.code().into(),
+                level: "collective".into(),
+                channel: "direct".into(),
+                description: "Part dans la coopérative maraîchère".into(),
+                budget_xof: "500 000".into(),
+                ..Default::default()
+            };
+            let item = crate::plans::add_item(app, &worker, case_id, &input).await?;
+            shares.push((case_id, item.id));
+            items.push((item.id, None));
+        }
+        let count = if member { rng.gen_range(0..=1) } else { rng.gen_range(1..=3) };
+        for &(kind, dimension, low, high, partners) in ASSISTANCE.choose_multiple(&mut rng, count) {
+            let provider = partners.choose(&mut rng).and_then(|a| org(a));
+            let input = PlanItemInput {
+                dimension: dimension.into(),
+                assistance_type: kind.code().into(),
+                level: "individual".into(),
+                channel: if provider.is_some() { "referral" } else { "direct" }.into(),
+                provider_organisation_id: provider.map(|p| p.to_string()).unwrap_or_default(),
+                budget_xof: (rng.gen_range(low..=high) / 5 * 5_000).to_string(),
+                ..Default::default()
+            };
+            items.push((crate::plans::add_item(app, &worker, case_id, &input).await?.id, provider));
+        }
+        // Agreed with the returnee (follow-up contacts scheduled), then approved by the manager.
+        let mut plan_version = app.db.plan_of_case(case_id).await?.map_or(1, |p| p.plan.version);
+        if member || rng.gen_bool(0.8) {
+            let agreed = (summary.arrival_date + Duration::days(rng.gen_range(3..45))).min(today);
+            plan_version = crate::plans::agree(app, &worker, case_id, plan_version, &agreed.to_string()).await?.version;
+        }
+        if !member && rng.gen_bool(0.15) {
+            continue; // Waits for the manager's approval.
+        }
+        let approved = crate::plans::approve(app, &manager, case_id, plan_version).await?;
+        for (item_id, provider) in items {
+            let Some(item) = approved.items.iter().find(|i| i.id == item_id) else { continue };
+            // Shares of the cooperative are under way; the other items end up in every state.
+            let fate = if shares.iter().any(|(_, i)| *i == item_id) { 0 } else { rng.gen_range(0..10) };
+            let steps: &[&str] = match fate {
+                0..=1 => &["start"],
+                2..=5 => &["start", "deliver"],
+                6 => &["cancel"],
+                _ => &[],
+            };
+            if let (Some(to), false) = (provider, steps == ["cancel"]) {
+                refer(app, &mut sides, &mut rng, case_id, to, item.assistance_type, Some(item_id)).await?;
+            }
+            let mut version = item.version;
+            for step in steps {
+                let action = PlanItemAction {
+                    action: step.to_string(),
+                    reason: "La personne a trouvé un emploi entre-temps".into(),
+                    spent_xof: if *step == "deliver" {
+                        (item.budget_xof / 100 * rng.gen_range(80..=110)).to_string()
+                    } else {
+                        String::new()
+                    },
+                    version,
+                };
+                version = crate::plans::act_on_item(app, &worker, case_id, item_id, &action).await?.version;
+            }
+        }
+        if !member && rng.gen_bool(0.3) {
+            let (acronym, service) = *STANDALONE.choose(&mut rng).expect("standalone referrals");
+            if let Some(to) = org(acronym) {
+                refer(app, &mut sides, &mut rng, case_id, to, service, None).await?;
+            }
+        }
+    }
+    if shares.len() >= 2 {
+        let place = recent.iter().find(|c| c.id == shares[0].0).and_then(|c| c.settlement_pcode.clone());
+        let input = ProjectInput {
+            name: "Coopérative maraîchère des rapatriés".into(),
+            level: "collective".into(),
+            sector: "agriculture".into(),
+            location: place.unwrap_or_default(),
+            description: "Cinq rapatriés exploitent ensemble deux hectares de maraîchage irrigué.".into(),
+            budget_xof: (2_500_000 + 50_000 * rng.gen_range(0..10)).to_string(),
+            start_on: today.to_string(),
+        };
+        let project = crate::projects::create(app, &manager, &input).await?;
+        for (case_id, item_id) in &shares {
+            let member =
+                MemberInput { case_id: case_id.to_string(), plan_item_id: item_id.to_string(), ..Default::default() };
+            crate::projects::add_member(app, &manager, project.id, &member).await?;
+        }
+        let start = ProjectAction { action: "start".into(), version: project.version, ..Default::default() };
+        crate::projects::act(app, &manager, project.id, &start).await?;
+    }
+    Ok(())
 }

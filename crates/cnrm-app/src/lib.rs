@@ -5,18 +5,25 @@
 //! The HTML pages and the JSON API call the same services, so both obey the same rules.
 
 pub mod actor;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod cases;
 pub mod conduct;
+pub mod counselling;
 pub mod demo;
 pub mod error;
+pub mod family;
+pub mod followups;
 pub mod organisations;
 pub mod plans;
+pub mod projects;
 pub mod reference;
 pub mod referrals;
+pub mod settings;
 pub mod testing;
+pub mod transfers;
 pub mod users;
 pub mod work;
 

@@ -182,7 +182,9 @@ pub async fn agree(app: &App, actor: &Actor, case_id: Uuid, version: i64, agreed
         .map_err(|m| AppError::invalid("agreed_on", m))?;
     let (_, now) = new_id_and_time();
     let tasks: Vec<Task> = if existing.plan.agreed_on.is_none() {
-        followup::schedule(date, &followup::DEFAULT_OFFSETS)
+        // The platform's follow-up offsets (3, 6 and 12 months unless an administrator chose others).
+        let offsets = crate::settings::follow_up_offsets(app).await?;
+        followup::schedule(date, &offsets)
             .into_iter()
             .map(|due_on| Task {
                 id: Uuid::now_v7(),

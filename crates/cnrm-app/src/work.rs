@@ -4,7 +4,7 @@
 use cnrm_domain::lifecycle::referral::ReferralStatus;
 use cnrm_domain::paging::PageRequest;
 use cnrm_domain::{Permission, Scope};
-use cnrm_store::{CaseSummary, PendingPlan, QueuedTask, Referral};
+use cnrm_store::{CaseSummary, PendingPlan, QueuedTask, Referral, Transfer};
 use time::{Duration, OffsetDateTime};
 
 use crate::cases::{self, CaseQuery};
@@ -20,6 +20,8 @@ pub struct WorkQueue {
     pub plans_to_approve: Vec<PendingPlan>,
     /// Referrals sent to my organisation and not yet answered.
     pub referrals_waiting: Vec<Referral>,
+    /// Transfers of cases proposed to my organisation and not yet answered (case managers).
+    pub transfers_waiting: Vec<Transfer>,
 }
 
 fn may_see_task(actor: &Actor, t: &QueuedTask) -> bool {
@@ -67,5 +69,6 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<WorkQueue, AppError> {
     } else {
         Vec::new()
     };
-    Ok(WorkQueue { my_cases, tasks, plans_to_approve, referrals_waiting })
+    let transfers_waiting = crate::transfers::waiting(app, actor, 20).await?;
+    Ok(WorkQueue { my_cases, tasks, plans_to_approve, referrals_waiting, transfers_waiting })
 }

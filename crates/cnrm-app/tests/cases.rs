@@ -240,6 +240,60 @@ test_both_backends! {
 }
 
 test_both_backends! {
+    async fn lists_and_searches_follow_every_write_and_show_each_case_once(db) {
+        platform(&db).await;
+        let manager = actor(&db, "oim.gestion").await;
+        let mut input = registration("Maïga", "Mamadou Mariam", "1995-06-01", "2025-04-02");
+        input.documents = vec![DocumentInput { doc_type: "passport".into(), number: "AB1234567".into(), issuing_country: "ML".into() }];
+        let maiga = register(&db, &manager, &input).await;
+        let bah = register(&db, &manager, &registration("Bah", "Oumar", "1991", "2025-04-03")).await;
+        let total = |q: CaseQuery| {
+            let app = db.app.clone();
+            let manager = manager.clone();
+            async move { cases::list(&app, &manager, &q).await.unwrap().total }
+        };
+        // Three of Maïga's names start with "ma": the case is still listed once.
+        assert_eq!(total(query("ma")).await, 1);
+        assert_eq!(total(query("MAIGA mar")).await, 1, "every word must start one of the names");
+        assert_eq!(total(query("maiga mo")).await, 0);
+        assert_eq!(total(query("ma%")).await, 1, "wildcards are plain characters");
+        assert_eq!(total(query(&maiga.case_number)).await, 1);
+        assert_eq!(total(query("ab1234567")).await, 1);
+        assert_eq!(total(query("76 12 34 56")).await, 2, "both were registered with this phone");
+        let by_name = CaseQuery { sort: Some("name".into()), dir: Some("asc".into()), ..Default::default() };
+        let names: Vec<String> = cases::list(&db.app, &manager, &by_name).await.unwrap().items.into_iter().map(|c| c.family_name).collect();
+        assert_eq!(names, ["Bah", "Maïga"]);
+        let newest = cases::list(&db.app, &manager, &CaseQuery::default()).await.unwrap();
+        assert_eq!(newest.items.iter().map(|c| c.id).collect::<Vec<_>>(), [bah.id, maiga.id], "newest arrival first");
+
+        // A change of name, return, status or assignment is seen by the next search.
+        let file = cases::get(&db.app, &manager, maiga.id).await.unwrap();
+        let person = PersonInput { family_name: "Touré".into(), given_names: "Mamadou".into(), sex: "male".into(), date_of_birth: "1995-06-01".into(), intended_settlement: "ML0201".into(), ..Default::default() };
+        cases::update_person(&db.app, &manager, maiga.id, file.person.version, &person).await.unwrap();
+        assert_eq!(total(query("maiga")).await, 0);
+        assert_eq!(total(query("toure mam")).await, 1);
+        assert_eq!(total(CaseQuery { settlement: "ML02".into(), ..Default::default() }).await, 1);
+        assert_eq!(total(CaseQuery { settlement: "ML01".into(), ..Default::default() }).await, 1, "Bah stays in Kayes");
+        let ret = ReturnInput { arrival_date: "2025-04-02".into(), returned_from: "DZ".into(), return_type: "forced".into(), ..Default::default() };
+        cases::update_return(&db.app, &manager, maiga.id, file.case.version, &ret).await.unwrap();
+        assert_eq!(total(CaseQuery { returned_from: "DZ".into(), return_type: "forced".into(), ..Default::default() }).await, 1);
+        let file = cases::get(&db.app, &manager, maiga.id).await.unwrap();
+        cases::close(&db.app, &manager, maiga.id, file.case.version, "lost_contact").await.unwrap();
+        assert_eq!(total(CaseQuery { status: "open".into(), ..Default::default() }).await, 1);
+        assert_eq!(total(CaseQuery { status: "closed".into(), q: "toure".into(), ..Default::default() }).await, 1);
+        // Assignment moves a case into a case worker's list ("my cases").
+        let other_team = cnrm_domain::user::UserInput { username: "oim.gao".into(), display_name: "Agent Gao".into(), organisation_id: manager.user.organisation_id.to_string(), role: "case_worker".into(), team: "Gao".into(), ..Default::default() };
+        cnrm_app::users::create(&db.app, &Actor::console(), &other_team).await.unwrap();
+        let gao = actor(&db, "oim.gao").await;
+        let mine = CaseQuery { assigned: "me".into(), ..Default::default() };
+        assert_eq!(cases::list(&db.app, &gao, &mine).await.unwrap().total, 0);
+        let file = cases::get(&db.app, &manager, bah.id).await.unwrap();
+        cases::assign(&db.app, &manager, bah.id, file.case.version, Some(gao.user.id)).await.unwrap();
+        assert_eq!(cases::list(&db.app, &gao, &mine).await.unwrap().total, 1);
+        assert_eq!(cases::list(&db.app, &gao, &query("bah")).await.unwrap().total, 1);
+        assert_eq!(cases::list(&db.app, &gao, &query("toure")).await.unwrap().total, 0, "not in reach");
+    }
+
     async fn demo_returnees_are_reproducible_and_numbering_continues(db) {
         platform(&db).await;
         let added = demo::load_returnees(&db.app, 7, 1_200, &indicatif::ProgressBar::hidden()).await.unwrap();

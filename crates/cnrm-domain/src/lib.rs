@@ -4,18 +4,24 @@
 //! account is, how the audit chain is hashed, when an account is locked — with no IO at all, so
 //! that every rule can be unit-tested and reused by the storage, service and web layers alike.
 
+pub mod assessment;
+pub mod attachment;
 pub mod audit;
 pub mod case_number;
 pub mod consent;
+pub mod contact;
+pub mod family;
 pub mod followup;
 pub mod lifecycle;
 pub mod locale;
 pub mod organisation;
 pub mod paging;
 pub mod person;
+pub mod project;
 pub mod roles;
 pub mod sharing;
 pub mod throttle;
+pub mod transfer;
 pub mod user;
 pub mod validation;
 pub mod vulnerability;

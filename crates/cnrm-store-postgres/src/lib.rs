@@ -12,6 +12,11 @@ const BACKEND: cnrm_store::Backend = cnrm_store::Backend::Postgres;
 include!("../../cnrm-store/shared/queries.rs");
 include!("../../cnrm-store/shared/cases.rs");
 include!("../../cnrm-store/shared/referrals.rs");
+include!("../../cnrm-store/shared/attachments.rs");
+include!("../../cnrm-store/shared/counselling.rs");
+include!("../../cnrm-store/shared/household.rs");
+include!("../../cnrm-store/shared/transfers.rs");
+include!("../../cnrm-store/shared/projects.rs");
 
 impl Store {
     /// Connects to a `postgres://` URL; with `schema`, every connection works inside that schema.

@@ -13,6 +13,11 @@ const BACKEND: cnrm_store::Backend = cnrm_store::Backend::Sqlite;
 include!("../../cnrm-store/shared/queries.rs");
 include!("../../cnrm-store/shared/cases.rs");
 include!("../../cnrm-store/shared/referrals.rs");
+include!("../../cnrm-store/shared/attachments.rs");
+include!("../../cnrm-store/shared/counselling.rs");
+include!("../../cnrm-store/shared/household.rs");
+include!("../../cnrm-store/shared/transfers.rs");
+include!("../../cnrm-store/shared/projects.rs");
 
 impl Store {
     /// Opens (creating if needed) the database at a `sqlite:` URL or a plain file path.

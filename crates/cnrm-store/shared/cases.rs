@@ -27,6 +27,11 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
+/// `text` with the `LIKE` wildcards taken literally (escape character `!`, named in each `LIKE`).
+fn like_escape(text: &str) -> String {
+    text.replace('!', "!!").replace('%', "!%").replace('_', "!_")
+}
+
 #[derive(FromRow)]
 struct PersonRow {
     id: Uuid,
@@ -420,6 +425,8 @@ impl Store {
         Ok(Some(CaseFile { case, person, consents, flags, tasks }))
     }
 
+    /// Lists run on `case_search` alone (one index range, read in order) to find the page's cases,
+    /// then read those few cases in full.
     async fn cases_impl(&self, scope: &CaseScope, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<CaseSummary>> {
         // Conditions are added with their parameters, numbered as they come.
         let mut conditions: Vec<String> = Vec::new();
@@ -433,74 +440,90 @@ impl Store {
             conditions.push(sql);
         };
         if let Some(org) = scope.organisation_id {
-            add("c.organisation_id = ?1", vec![Param::Id(org)], &mut params);
+            add("s.organisation_id = ?1", vec![Param::Id(org)], &mut params);
+        }
+        // A name search reads the rows of the tokens the first word starts; anything else reads the
+        // one listing row of each case (the literal '' lets both engines use the partial indexes).
+        let mut by_name = false;
+        match &filter.search {
+            Some(CaseSearch::Name(tokens)) if !tokens.is_empty() => {
+                by_name = true;
+                // The longest word is the most selective prefix: it picks the rows; the others are
+                // matched in the row's list of names.
+                let driver = tokens.iter().max_by_key(|t| t.chars().count()).cloned().unwrap_or_default();
+                add("s.token >= ?1 AND s.token < ?2", vec![Param::Text(driver.clone()), Param::Text(prefix_end(&driver))], &mut params);
+                let mut skipped = false;
+                for token in tokens {
+                    if *token == driver && !skipped {
+                        skipped = true;
+                        continue;
+                    }
+                    add("s.names LIKE ?1 ESCAPE '!'", vec![Param::Text(format!("% {}%", like_escape(token)))], &mut params);
+                }
+            }
+            _ => add("s.token = ''", vec![], &mut params),
+        }
+        match &filter.search {
+            Some(CaseSearch::CaseNumber(number)) => {
+                add("s.case_id IN (SELECT id FROM cases WHERE case_number = ?1)", vec![Param::Text(number.clone())], &mut params)
+            }
+            Some(CaseSearch::Phone(phone)) => add(
+                "s.case_id IN (SELECT c.id FROM person_phones ph JOIN cases c ON c.person_id = ph.person_id WHERE ph.phone = ?1)",
+                vec![Param::Text(phone.clone())],
+                &mut params,
+            ),
+            Some(CaseSearch::Document(number)) => add(
+                "s.case_id IN (SELECT c.id FROM person_documents d JOIN cases c ON c.person_id = d.person_id \
+                 WHERE d.number_key = ?1)",
+                vec![Param::Text(number.clone())],
+                &mut params,
+            ),
+            _ => {}
         }
         if let Some((user, team)) = &scope.assigned_or_team {
             match team {
-                Some(team) => add("(c.assigned_to = ?1 OR c.team = ?2)", vec![Param::Id(*user), Param::Text(team.clone())], &mut params),
-                None => add("c.assigned_to = ?1", vec![Param::Id(*user)], &mut params),
+                Some(team) => add("(s.assigned_to = ?1 OR s.team = ?2)", vec![Param::Id(*user), Param::Text(team.clone())], &mut params),
+                None => add("s.assigned_to = ?1", vec![Param::Id(*user)], &mut params),
             }
         }
         match scope.protection {
             ProtectionVisibility::All => {}
-            ProtectionVisibility::AssignedTo(user) => add("(NOT c.protection OR c.assigned_to = ?1)", vec![Param::Id(user)], &mut params),
-            ProtectionVisibility::None => add("NOT c.protection", vec![], &mut params),
+            ProtectionVisibility::AssignedTo(user) => add("(NOT s.protection OR s.assigned_to = ?1)", vec![Param::Id(user)], &mut params),
+            ProtectionVisibility::None => add("NOT s.protection", vec![], &mut params),
         }
         if let Some(status) = filter.status {
-            add("c.status = ?1", vec![Param::Text(status.code().into())], &mut params);
+            add("s.status = ?1", vec![Param::Text(status.code().into())], &mut params);
         }
         if let Some(priority) = filter.priority {
-            add("c.priority = ?1", vec![Param::Text(priority.code().into())], &mut params);
+            add("s.priority = ?1", vec![Param::Text(priority.code().into())], &mut params);
         }
         if let Some(user) = filter.assigned_to {
-            add("c.assigned_to = ?1", vec![Param::Id(user)], &mut params);
+            add("s.assigned_to = ?1", vec![Param::Id(user)], &mut params);
         }
         if let Some(unit) = &filter.settlement {
             add(
-                "p.settlement_pcode >= ?1 AND p.settlement_pcode < ?2",
+                "s.settlement_pcode >= ?1 AND s.settlement_pcode < ?2",
                 vec![Param::Text(unit.clone()), Param::Text(prefix_end(unit))],
                 &mut params,
             );
         }
         if let Some(country) = &filter.returned_from {
-            add("c.returned_from = ?1", vec![Param::Text(country.clone())], &mut params);
+            add("s.returned_from = ?1", vec![Param::Text(country.clone())], &mut params);
         }
         if let Some(kind) = filter.return_type {
-            add("c.return_type = ?1", vec![Param::Text(kind.code().into())], &mut params);
+            add("s.return_type = ?1", vec![Param::Text(kind.code().into())], &mut params);
         }
         if let Some(from) = filter.arrived_from {
-            add("c.arrival_date >= ?1", vec![Param::Date(from)], &mut params);
+            add("s.arrival_date >= ?1", vec![Param::Date(from)], &mut params);
         }
         if let Some(to) = filter.arrived_to {
-            add("c.arrival_date <= ?1", vec![Param::Date(to)], &mut params);
+            add("s.arrival_date <= ?1", vec![Param::Date(to)], &mut params);
         }
-        match &filter.search {
-            None => {}
-            Some(CaseSearch::CaseNumber(number)) => add("c.case_number = ?1", vec![Param::Text(number.clone())], &mut params),
-            Some(CaseSearch::Phone(phone)) => add(
-                "c.person_id IN (SELECT person_id FROM person_phones WHERE phone = ?1)",
-                vec![Param::Text(phone.clone())],
-                &mut params,
-            ),
-            Some(CaseSearch::Document(number)) => add(
-                "c.person_id IN (SELECT person_id FROM person_documents WHERE number_key = ?1)",
-                vec![Param::Text(number.clone())],
-                &mut params,
-            ),
-            Some(CaseSearch::Name(tokens)) => {
-                for token in tokens {
-                    add(
-                        "c.person_id IN (SELECT person_id FROM person_name_tokens WHERE token >= ?1 AND token < ?2)",
-                        vec![Param::Text(token.clone()), Param::Text(prefix_end(token))],
-                        &mut params,
-                    );
-                }
-            }
-        }
-        let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-        let from = "FROM cases c JOIN persons p ON p.id = c.person_id";
+        let clause = format!("WHERE {}", conditions.join(" AND "));
+        // A case has several name rows: a prefix can start two of its names.
+        let distinct = if by_name { "DISTINCT " } else { "" };
         let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 {from} {clause} LIMIT {}) capped",
+            "SELECT COUNT(*) FROM (SELECT {distinct}s.case_id FROM case_search s {clause} LIMIT {}) capped",
             cnrm_domain::paging::COUNT_CAP + 1
         );
         let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
@@ -509,25 +532,48 @@ impl Store {
         }
         let total = count.fetch_one(&self.pool).await.map_err(store_error)?;
         let column = match page.sort {
-            "case_number" => "c.case_number",
-            "name" => "p.family_name",
-            "priority" => "c.priority",
-            _ => "c.arrival_date",
+            "case_number" => "s.case_number",
+            "name" => "s.sort_name",
+            "priority" => "s.priority",
+            _ => "s.arrival_date",
         };
         let dir = if page.descending { "DESC" } else { "ASC" };
         let n = params.len();
-        let sql = format!(
-            "SELECT c.id, c.case_number, c.organisation_id, c.person_id, p.family_name, p.given_names, p.sex, p.birth_date, \
-             c.status, c.priority, c.protection, c.assigned_to, c.arrival_date, c.returned_from, c.return_type, \
-             p.settlement_pcode {from} {clause} ORDER BY {column} {dir}, c.id {dir} LIMIT ${} OFFSET ${}",
+        let ids_sql = format!(
+            "SELECT {distinct}s.case_id, {column} FROM case_search s {clause} ORDER BY {column} {dir}, s.case_id {dir} \
+             LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         );
-        let mut query = sqlx::query_as::<_, SummaryRow>(&sql);
+        let mut ids_query = sqlx::query(&ids_sql);
         for p in &params {
-            query = p.bind_row(query);
+            ids_query = p.bind_query(ids_query);
         }
-        let rows = query.bind(page.per_page).bind(page.offset()).fetch_all(&self.pool).await.map_err(store_error)?;
+        let ids: Vec<Uuid> = ids_query
+            .bind(page.per_page)
+            .bind(page.offset())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?
+            .iter()
+            .map(|row| sqlx::Row::try_get::<Uuid, _>(row, 0))
+            .collect::<Result<_, _>>()
+            .map_err(store_error)?;
+        let mut rows = Vec::with_capacity(ids.len());
+        if !ids.is_empty() {
+            let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT c.id, c.case_number, c.organisation_id, c.person_id, p.family_name, p.given_names, p.sex, p.birth_date, \
+                 c.status, c.priority, c.protection, c.assigned_to, c.arrival_date, c.returned_from, c.return_type, \
+                 p.settlement_pcode FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.id IN ({placeholders})"
+            );
+            let mut query = sqlx::query_as::<_, SummaryRow>(&sql);
+            for id in &ids {
+                query = query.bind(*id);
+            }
+            rows = query.fetch_all(&self.pool).await.map_err(store_error)?;
+            rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+        }
         let items = rows
             .into_iter()
             .map(|r| {
@@ -591,6 +637,12 @@ impl Store {
             return Err(StoreError::Conflict("stale".into()));
         }
         write_person_details(&mut tx, person).await?;
+        let cases: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM cases WHERE person_id = $1")
+            .bind(person.id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        refresh_case_search(&mut tx, &cases).await?;
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(store_error)
     }
@@ -630,6 +682,7 @@ impl Store {
             replace_flags(&mut tx, case.id, flags).await?;
         }
         insert_tasks(&mut tx, tasks).await?;
+        refresh_case_search(&mut tx, &[case.id]).await?;
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(store_error)
     }
@@ -827,6 +880,41 @@ async fn write_new_cases(tx: &mut Transaction<'_, Db>, batch: &[NewCase]) -> Sto
             });
             q.build().execute(&mut **tx).await.map_err(store_error)?;
         }
+    let ids: Vec<Uuid> = batch.iter().map(|n| n.case.id).collect();
+    refresh_case_search(tx, &ids).await
+}
+
+/// How the rows of `case_search` are made from a case and its person: `{token}` is `''` (the listing
+/// row) or `t.token` with `{join}` bringing in the person's name tokens; `{ids}` lists the cases.
+/// The 0004 migration fills the table with the same columns for the cases that existed before it.
+const CASE_SEARCH_ROWS: &str = "INSERT INTO case_search (organisation_id, token, arrival_date, case_id, case_number, \
+     status, priority, protection, assigned_to, team, returned_from, return_type, settlement_pcode, sort_name, names) \
+     SELECT c.organisation_id, {token}, c.arrival_date, c.id, c.case_number, c.status, c.priority, c.protection, \
+     c.assigned_to, c.team, c.returned_from, c.return_type, p.settlement_pcode, p.family_name || ' ' || p.given_names, \
+     COALESCE((SELECT ' ' || string_agg(n.token, ' ') || ' ' FROM person_name_tokens n WHERE n.person_id = p.id), ' ') \
+     FROM cases c JOIN persons p ON p.id = c.person_id {join} WHERE c.id IN ({ids})";
+
+/// Rebuilds the search rows of these cases from what the transaction has written: every write to a
+/// case or its person ends here, so lists and searches never see a stale row.
+async fn refresh_case_search(tx: &mut Transaction<'_, Db>, case_ids: &[Uuid]) -> StoreResult<()> {
+    for chunk in case_ids.chunks(BULK_ROWS) {
+        let ids = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let statements = [
+            format!("DELETE FROM case_search WHERE case_id IN ({ids})"),
+            CASE_SEARCH_ROWS.replace("{token}", "''").replace("{join}", "").replace("{ids}", &ids),
+            CASE_SEARCH_ROWS
+                .replace("{token}", "t.token")
+                .replace("{join}", "JOIN person_name_tokens t ON t.person_id = p.id")
+                .replace("{ids}", &ids),
+        ];
+        for sql in &statements {
+            let mut query = sqlx::query(sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&mut **tx).await.map_err(store_error)?;
+        }
+    }
     Ok(())
 }
 
@@ -882,7 +970,7 @@ impl Param {
         }
     }
 
-    fn bind_row<'q, O>(&'q self, q: sqlx::query::QueryAs<'q, Db, O, Args<'q>>) -> sqlx::query::QueryAs<'q, Db, O, Args<'q>> {
+    fn bind_query<'q>(&'q self, q: sqlx::query::Query<'q, Db, Args<'q>>) -> sqlx::query::Query<'q, Db, Args<'q>> {
         match self {
             Param::Id(v) => q.bind(*v),
             Param::Text(v) => q.bind(v.as_str()),

@@ -323,7 +323,10 @@ impl Database for Store {
     }
 
     async fn analyze(&self) -> StoreResult<()> {
-        sqlx::query("ANALYZE").execute(&self.pool).await.map_err(store_error).map(|_| ())
+        // PostgreSQL answers lists from the search index alone only for pages VACUUM has marked
+        // all-visible; right after a bulk load none are.
+        let sql = if BACKEND == Backend::Postgres { "VACUUM (ANALYZE)" } else { "ANALYZE" };
+        sqlx::query(sql).execute(&self.pool).await.map_err(store_error).map(|_| ())
     }
 
     async fn reference_dataset(&self, name: &str) -> StoreResult<Option<ReferenceDataset>> {
@@ -888,8 +891,177 @@ impl Database for Store {
         self.cases_of_person_impl(person_id).await
     }
 
+    async fn insert_transfer(&self, transfer: &Transfer, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_transfer_impl(transfer, audit).await
+    }
+
+    async fn transfer(&self, id: Uuid) -> StoreResult<Option<Transfer>> {
+        self.transfer_impl(id).await
+    }
+
+    async fn transfers_of_case(&self, case_id: Uuid) -> StoreResult<Vec<Transfer>> {
+        self.transfers_of_case_impl(case_id).await
+    }
+
+    async fn transfers_of_organisation(
+        &self,
+        organisation_id: Uuid,
+        direction: TransferDirection,
+        pending_only: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<Transfer>> {
+        self.transfers_of_organisation_impl(organisation_id, direction, pending_only, limit).await
+    }
+
+    async fn update_transfer(&self, transfer: &Transfer, audit: &AuditEvent) -> StoreResult<()> {
+        self.update_transfer_impl(transfer, audit).await
+    }
+
+    async fn accept_transfer(
+        &self,
+        transfer: &Transfer,
+        number_prefix: &str,
+        year: i32,
+        audit: &AuditEvent,
+    ) -> StoreResult<String> {
+        self.accept_transfer_impl(transfer, number_prefix, year, audit).await
+    }
+
+    // Collective projects (shared/projects.rs).
+    async fn insert_project(&self, project: &Project, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_project_impl(project, audit).await
+    }
+
+    async fn update_project(&self, project: &Project, audit: &AuditEvent) -> StoreResult<()> {
+        self.update_project_impl(project, audit).await
+    }
+
+    async fn project(&self, id: Uuid) -> StoreResult<Option<ProjectFile>> {
+        self.project_impl(id).await
+    }
+
+    async fn projects(
+        &self,
+        organisation_id: Option<Uuid>,
+        status: Option<cnrm_domain::project::ProjectStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ProjectSummary>> {
+        self.projects_impl(organisation_id, status, page).await
+    }
+
+    async fn add_project_member(&self, member: &NewProjectMember, audit: &AuditEvent) -> StoreResult<()> {
+        self.add_project_member_impl(member, audit).await
+    }
+
+    async fn remove_project_member(&self, project_id: Uuid, case_id: Uuid, audit: &AuditEvent) -> StoreResult<()> {
+        self.remove_project_member_impl(project_id, case_id, audit).await
+    }
+
+    async fn projects_of_case(&self, case_id: Uuid) -> StoreResult<Vec<Project>> {
+        self.projects_of_case_impl(case_id).await
+    }
+
+    async fn shareable_plan_items(&self, organisation_id: Uuid, limit: i64) -> StoreResult<Vec<ShareableItem>> {
+        self.shareable_plan_items_impl(organisation_id, limit).await
+    }
+
+    // Households, follow-up contact outcomes and platform settings (shared/household.rs).
+    async fn insert_family_links(&self, links: &[FamilyLink], audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_family_links_impl(links, audit).await
+    }
+
+    async fn family_links_of_person(&self, person_id: Uuid) -> StoreResult<Vec<FamilyLink>> {
+        self.family_links_of_person_impl(person_id).await
+    }
+
+    async fn family_link(&self, id: Uuid) -> StoreResult<Option<FamilyLink>> {
+        self.family_link_impl(id).await
+    }
+
+    async fn delete_family_link(&self, id: Uuid, audit: &AuditEvent) -> StoreResult<()> {
+        self.delete_family_link_impl(id, audit).await
+    }
+
+    async fn record_task_outcome(&self, outcome: &TaskOutcome, next: Option<&Task>, audit: &AuditEvent) -> StoreResult<()> {
+        self.record_task_outcome_impl(outcome, next, audit).await
+    }
+
+    async fn task_outcomes_of_case(&self, case_id: Uuid) -> StoreResult<Vec<TaskOutcome>> {
+        self.task_outcomes_of_case_impl(case_id).await
+    }
+
+    async fn setting(&self, key: &str) -> StoreResult<Option<Setting>> {
+        self.setting_impl(key).await
+    }
+
+    async fn save_setting(&self, setting: &Setting, audit: &AuditEvent) -> StoreResult<()> {
+        self.save_setting_impl(setting, audit).await
+    }
+
     async fn audit_head(&self) -> StoreResult<i64> {
         sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1").fetch_one(&self.pool).await.map_err(store_error)
+    }
+
+    // Attachments (shared/attachments.rs).
+    async fn insert_attachment(&self, attachment: &Attachment, content: &[u8], audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_attachment_impl(attachment, content, audit).await
+    }
+
+    async fn attachments_of_case(&self, case_id: Uuid) -> StoreResult<Vec<Attachment>> {
+        self.attachments_of_case_impl(case_id).await
+    }
+
+    async fn attachment(&self, id: Uuid) -> StoreResult<Option<Attachment>> {
+        self.attachment_impl(id).await
+    }
+
+    async fn attachment_content(&self, id: Uuid) -> StoreResult<Option<Vec<u8>>> {
+        self.attachment_content_impl(id).await
+    }
+
+    async fn remove_attachment(
+        &self,
+        id: Uuid,
+        removed_by: Uuid,
+        at: OffsetDateTime,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.remove_attachment_impl(id, removed_by, at, reason, audit).await
+    }
+
+    async fn insert_counselling_session(&self, session: &CounsellingSession, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_counselling_session_impl(session, audit).await
+    }
+
+    async fn counselling_sessions(&self, case_id: Uuid) -> StoreResult<Vec<CounsellingSession>> {
+        self.counselling_sessions_impl(case_id).await
+    }
+
+    async fn insert_needs_assessment(&self, assessment: &NeedsAssessment, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_needs_assessment_impl(assessment, audit).await
+    }
+
+    async fn needs_assessments(&self, case_id: Uuid) -> StoreResult<Vec<NeedsAssessment>> {
+        self.needs_assessments_impl(case_id).await
+    }
+
+    async fn insert_skills_assessment(&self, assessment: &SkillsAssessment, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_skills_assessment_impl(assessment, audit).await
+    }
+
+    async fn skills_assessments(&self, case_id: Uuid) -> StoreResult<Vec<SkillsAssessment>> {
+        self.skills_assessments_impl(case_id).await
+    }
+
+    async fn bulk_insert_counselling(
+        &self,
+        sessions: &[CounsellingSession],
+        needs: &[NeedsAssessment],
+        skills: &[SkillsAssessment],
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.bulk_insert_counselling_impl(sessions, needs, skills, audit).await
     }
 }
 

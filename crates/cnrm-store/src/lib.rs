@@ -10,13 +10,23 @@
 //! Times are never compared in SQL (SQLite keeps them as text); windows in time are expressed as
 //! UUIDv7 bounds instead (see [`uuid_v7_floor`]), which both engines order byte by byte.
 
+pub mod attachments;
 pub mod cases;
+pub mod counselling;
+pub mod household;
 pub mod model;
+pub mod projects;
+pub mod transfers;
 
+pub use attachments::*;
 pub use cases::*;
 pub use cnrm_domain::audit::{AuditEntry, AuditEvent};
 pub use cnrm_domain::paging::{Page, PageRequest};
+pub use counselling::*;
+pub use household::*;
 pub use model::*;
+pub use projects::*;
+pub use transfers::*;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -181,4 +191,116 @@ pub trait Database: Send + Sync + 'static {
     async fn update_referral(&self, referral: &Referral, audit: &AuditEvent) -> StoreResult<()>;
     /// How many cases each organisation holds for a person (for "already known elsewhere").
     async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>>;
+
+    // Collective projects (several cases of an organisation in one business).
+    async fn insert_project(&self, project: &Project, audit: &AuditEvent) -> StoreResult<()>;
+    /// Saves a project if nobody saved it since `project.version` was read (`Conflict("stale")`).
+    async fn update_project(&self, project: &Project, audit: &AuditEvent) -> StoreResult<()>;
+    async fn project(&self, id: Uuid) -> StoreResult<Option<ProjectFile>>;
+    /// Projects, newest first, of one organisation (`None`: all), optionally in one status.
+    async fn projects(
+        &self,
+        organisation_id: Option<Uuid>,
+        status: Option<cnrm_domain::project::ProjectStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ProjectSummary>>;
+    /// Adds a member; `Conflict("project_member")` when the case is already a member.
+    async fn add_project_member(&self, member: &NewProjectMember, audit: &AuditEvent) -> StoreResult<()>;
+    /// Removes a member (`NotFound` when the case is not one).
+    async fn remove_project_member(&self, project_id: Uuid, case_id: Uuid, audit: &AuditEvent) -> StoreResult<()>;
+    /// The projects a case is a member of, newest first.
+    async fn projects_of_case(&self, case_id: Uuid) -> StoreResult<Vec<Project>>;
+    /// Collective and community plan items (not cancelled) of an organisation's open cases, by case number.
+    async fn shareable_plan_items(&self, organisation_id: Uuid, limit: i64) -> StoreResult<Vec<ShareableItem>>;
+
+    // Transfers of cases between organisations.
+    /// Records a proposed transfer; a second pending one for the case is `Conflict`.
+    async fn insert_transfer(&self, transfer: &Transfer, audit: &AuditEvent) -> StoreResult<()>;
+    async fn transfer(&self, id: Uuid) -> StoreResult<Option<Transfer>>;
+    /// The transfers of a case, newest first.
+    async fn transfers_of_case(&self, case_id: Uuid) -> StoreResult<Vec<Transfer>>;
+    /// An organisation's transfers in one direction, pending first then newest first; `pending_only`
+    /// keeps those still proposed.
+    async fn transfers_of_organisation(
+        &self,
+        organisation_id: Uuid,
+        direction: TransferDirection,
+        pending_only: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<Transfer>>;
+    /// Saves a declined or cancelled transfer if nobody saved it since `transfer.version` was read
+    /// and it was still proposed (`Conflict("stale")`).
+    async fn update_transfer(&self, transfer: &Transfer, audit: &AuditEvent) -> StoreResult<()>;
+    /// Accepts a transfer in one transaction: the transfer (version-checked, still proposed) and the
+    /// case, which moves to the receiver with a number from its counter (`number_prefix`, `year`), no
+    /// assignee nor team, and a new version. Returns the new case number; the audit entry's details
+    /// get it as `case_number`.
+    async fn accept_transfer(
+        &self,
+        transfer: &Transfer,
+        number_prefix: &str,
+        year: i32,
+        audit: &AuditEvent,
+    ) -> StoreResult<String>;
+
+    // Households, follow-up contact outcomes and platform settings.
+    /// Records family links (one audit entry for all); a link between two persons already linked
+    /// (either way) is `Conflict`.
+    async fn insert_family_links(&self, links: &[FamilyLink], audit: &AuditEvent) -> StoreResult<()>;
+    /// The links of a person, either side, oldest first.
+    async fn family_links_of_person(&self, person_id: Uuid) -> StoreResult<Vec<FamilyLink>>;
+    async fn family_link(&self, id: Uuid) -> StoreResult<Option<FamilyLink>>;
+    /// Removes a link (`NotFound` when it is gone).
+    async fn delete_family_link(&self, id: Uuid, audit: &AuditEvent) -> StoreResult<()>;
+    /// Records a contact's outcome, marks its task done at `outcome.recorded_at` and adds `next`
+    /// (the contact scheduled after it). A task already done is `Conflict("task_done")`.
+    async fn record_task_outcome(
+        &self,
+        outcome: &TaskOutcome,
+        next: Option<&Task>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    async fn task_outcomes_of_case(&self, case_id: Uuid) -> StoreResult<Vec<TaskOutcome>>;
+    async fn setting(&self, key: &str) -> StoreResult<Option<Setting>>;
+    /// Creates or replaces a setting.
+    async fn save_setting(&self, setting: &Setting, audit: &AuditEvent) -> StoreResult<()>;
+
+    // Counselling: sessions, needs and skills assessments (history kept, newest first).
+    async fn insert_counselling_session(&self, session: &CounsellingSession, audit: &AuditEvent) -> StoreResult<()>;
+    /// A case's sessions, the most recent first.
+    async fn counselling_sessions(&self, case_id: Uuid) -> StoreResult<Vec<CounsellingSession>>;
+    async fn insert_needs_assessment(&self, assessment: &NeedsAssessment, audit: &AuditEvent) -> StoreResult<()>;
+    /// A case's needs assessments, the most recent first.
+    async fn needs_assessments(&self, case_id: Uuid) -> StoreResult<Vec<NeedsAssessment>>;
+    async fn insert_skills_assessment(&self, assessment: &SkillsAssessment, audit: &AuditEvent) -> StoreResult<()>;
+    /// A case's skills assessments, the most recent first.
+    async fn skills_assessments(&self, case_id: Uuid) -> StoreResult<Vec<SkillsAssessment>>;
+    /// Loads many counselling records at once (demonstration data), with one audit entry.
+    async fn bulk_insert_counselling(
+        &self,
+        sessions: &[CounsellingSession],
+        needs: &[NeedsAssessment],
+        skills: &[SkillsAssessment],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+
+    // Attachments: files attached to a case (metadata and content in separate tables).
+    /// Stores a file and its metadata; another live attachment of the case with the same checksum
+    /// is `Conflict("attachments_case_checksum")`.
+    async fn insert_attachment(&self, attachment: &Attachment, content: &[u8], audit: &AuditEvent) -> StoreResult<()>;
+    /// A case's attachments (removed ones included), oldest first, without their content.
+    async fn attachments_of_case(&self, case_id: Uuid) -> StoreResult<Vec<Attachment>>;
+    async fn attachment(&self, id: Uuid) -> StoreResult<Option<Attachment>>;
+    /// A file's content (`None` once removed).
+    async fn attachment_content(&self, id: Uuid) -> StoreResult<Option<Vec<u8>>>;
+    /// Marks an attachment removed (who, when, why) and deletes its content; one already removed
+    /// is `Conflict("attachment_removed")`.
+    async fn remove_attachment(
+        &self,
+        id: Uuid,
+        removed_by: Uuid,
+        at: OffsetDateTime,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
 }

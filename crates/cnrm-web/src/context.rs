@@ -27,6 +27,11 @@ pub const CSRF_COOKIE: &str = "cnrm_csrf";
 pub const LOCALE_COOKIE: &str = "cnrm_lang";
 /// Largest form accepted (the code of conduct text is the longest field).
 const MAX_FORM_BYTES: usize = 256 * 1024;
+/// Largest `multipart/form-data` body (a file upload) accepted from a logged-in user: twice the
+/// attachment limit and a margin for the other fields, so that a file somewhat over the limit is
+/// still read and refused next to its field with its size ("7,2 Mo : la limite est 5 Mo"), while
+/// anything larger is cut off with a 413 page. Anonymous visitors get [`MAX_FORM_BYTES`].
+pub const MAX_MULTIPART_BYTES: usize = 2 * cnrm_domain::attachment::MAX_ATTACHMENT_BYTES + 64 * 1024;
 
 /// The request as the pages see it.
 #[derive(Clone)]
@@ -115,11 +120,16 @@ pub async fn resolve_context(State(state): State<AppState>, request: Request, ne
     };
 
     let body = if is_state_changing(&parts.method) {
-        let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
+        let boundary = multipart_boundary(&parts.headers);
+        let limit = if boundary.is_some() && ctx.user.is_some() { MAX_MULTIPART_BYTES } else { MAX_FORM_BYTES };
+        let bytes = match to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => return PageError::Status(StatusCode::PAYLOAD_TOO_LARGE, ctx.tr).into_response(),
         };
-        let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned());
+        let sent = match boundary {
+            Some(boundary) => multipart_csrf(bytes.clone(), boundary).await,
+            None => form_urlencoded::parse(&bytes).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned()),
+        };
         // A fresh anonymous token was never handed out, so it cannot be what the form carries.
         let expected = if new_anonymous_token.is_some() { None } else { Some(ctx.csrf.as_bytes()) };
         let valid =
@@ -146,6 +156,27 @@ pub async fn resolve_context(State(state): State<AppState>, request: Request, ne
         Some(token) => (CookieJar::new().add(ctx.cookie(CSRF_COOKIE, token)), response).into_response(),
         None => response,
     }
+}
+
+/// The boundary of a `multipart/form-data` body, if the request carries one.
+fn multipart_boundary(headers: &axum::http::HeaderMap) -> Option<String> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    if !content_type.trim_start().to_ascii_lowercase().starts_with("multipart/form-data") {
+        return None;
+    }
+    multer::parse_boundary(content_type).ok()
+}
+
+/// The `_csrf` field of a multipart body (the pages' upload forms send it first, so no file is
+/// read before it); `None` when missing or when the body cannot be read as multipart.
+async fn multipart_csrf(bytes: axum::body::Bytes, boundary: String) -> Option<String> {
+    let mut multipart = multer::Multipart::new(Body::from(bytes).into_data_stream(), boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("_csrf") {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Records a refused request: in the log for operators, in the audit trail for the record.

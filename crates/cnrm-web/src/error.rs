@@ -78,6 +78,14 @@ impl IntoResponse for PageError {
             }
             PageError::Csrf(tr) => page(tr, StatusCode::FORBIDDEN, "error-csrf"),
             PageError::Status(StatusCode::NOT_FOUND, tr) => page(tr, StatusCode::NOT_FOUND, "error-not-found"),
+            PageError::Status(StatusCode::PAYLOAD_TOO_LARGE, tr) => {
+                let limit = cnrm_domain::attachment::human_size(
+                    cnrm_domain::attachment::MAX_ATTACHMENT_BYTES as u64,
+                    tr.locale,
+                );
+                let message = tr.t_with("error-too-large-message", [("limit", limit)]);
+                page_with(tr, StatusCode::PAYLOAD_TOO_LARGE, tr.t("error-too-large-title"), message)
+            }
             PageError::Status(status, tr) => page(tr, status, "error-internal"),
             PageError::Internal(tr) => page(tr, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
         }

@@ -138,6 +138,7 @@ mod tests {
 
     #[test]
     fn every_value_of_the_case_domain_is_labelled() {
+        use cnrm_domain::attachment::{AttachmentKind, FileType};
         use cnrm_domain::consent::{ConsentMethod, ConsentPurpose};
         use cnrm_domain::followup::PlanTimeliness;
         use cnrm_domain::lifecycle::case::{CaseStatus, ClosureReason};
@@ -177,6 +178,8 @@ mod tests {
             keys(ReferralStatus::ALL, ReferralStatus::label_key),
             keys(PlanTimeliness::ALL, PlanTimeliness::label_key),
             keys(SharedField::ALL, SharedField::label_key),
+            keys(AttachmentKind::ALL, AttachmentKind::label_key),
+            keys(FileType::ALL, FileType::label_key),
         ]
         .concat();
         assert!(all.len() > 100, "{}", all.len());

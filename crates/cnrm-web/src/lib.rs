@@ -11,6 +11,7 @@ pub mod forms;
 pub mod i18n;
 pub mod pages;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
@@ -73,6 +74,14 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/new", get(pages::cases::new_form))
         .route("/cases/{id}", get(pages::cases::show))
         .route("/cases/{id}/edit", get(pages::cases::edit_form))
+        .route("/cases/{id}/family", get(pages::household::show))
+        .route("/cases/{id}/family/links", post(pages::household::add_link))
+        .route("/cases/{id}/family/links/{link_id}/remove", post(pages::household::remove_link))
+        .route(
+            "/cases/{id}/tasks/{task_id}/outcome",
+            get(pages::household::outcome_form).post(pages::household::record_outcome),
+        )
+        .route("/admin/settings", get(pages::household::settings_form).post(pages::household::save_settings))
         .route("/cases/{id}/person", post(pages::cases::update_person))
         .route("/cases/{id}/return", post(pages::cases::update_return))
         .route("/cases/{id}/consents", post(pages::cases::add_consent))
@@ -82,13 +91,36 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/close", post(pages::cases::close))
         .route("/cases/{id}/reopen", post(pages::cases::reopen))
         .route("/cases/{id}/referrals", post(pages::cases::send_referral))
+        .route("/cases/{id}/counselling", get(pages::counselling::show))
+        .route("/cases/{id}/counselling/sessions", post(pages::counselling::add_session))
+        .route("/cases/{id}/counselling/needs", post(pages::counselling::add_needs))
+        .route("/cases/{id}/counselling/skills", post(pages::counselling::add_skills))
         .route("/cases/{id}/plan/items", post(pages::cases::add_plan_item))
         .route("/cases/{id}/plan/agree", post(pages::cases::agree_plan))
         .route("/cases/{id}/plan/approve", post(pages::cases::approve_plan))
         .route("/cases/{id}/plan/items/{item_id}/action", post(pages::cases::act_on_plan_item))
+        .route(
+            "/cases/{id}/attachments",
+            get(pages::attachments::show)
+                .post(pages::attachments::upload)
+                .layer(DefaultBodyLimit::max(context::MAX_MULTIPART_BYTES)),
+        )
+        .route("/cases/{id}/attachments/{attachment_id}", get(pages::attachments::download))
+        .route("/cases/{id}/attachments/{attachment_id}/remove", post(pages::attachments::remove))
+        .route("/projects", get(pages::projects::list).post(pages::projects::create))
+        .route("/projects/new", get(pages::projects::new_form))
+        .route("/projects/{id}", get(pages::projects::show).post(pages::projects::update))
+        .route("/projects/{id}/edit", get(pages::projects::edit_form))
+        .route("/projects/{id}/members", post(pages::projects::add_member))
+        .route("/projects/{id}/members/{case_id}/remove", post(pages::projects::remove_member))
+        .route("/projects/{id}/action", post(pages::projects::act))
         .route("/referrals", get(pages::referrals::list))
         .route("/referrals/{id}", get(pages::referrals::show))
         .route("/referrals/{id}/action", post(pages::referrals::act))
+        .route("/cases/{id}/transfers", post(pages::transfers::propose))
+        .route("/transfers", get(pages::transfers::list))
+        .route("/transfers/{id}", get(pages::transfers::show))
+        .route("/transfers/{id}/action", post(pages::transfers::act))
         .route("/users", get(pages::users::list).post(pages::users::create))
         .route("/users/new", get(pages::users::new_form))
         .route("/users/{id}", get(pages::users::show).post(pages::users::update))

@@ -34,17 +34,44 @@ const PAGES: &[Row] = &[
     ("GET", "/audit", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("GET", "/roles", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("GET", "/admin/code-of-conduct", [OK, NO, NO, NO, NO, NO, NO, NO]),
+    ("GET", "/admin/settings", [OK, NO, NO, NO, NO, NO, NO, NO]),
+    // Empty offsets: refused with a message for the administrator, forbidden to everyone else.
+    ("POST", "/admin/settings", [422, NO, NO, NO, NO, NO, NO, NO]),
+    // A case nobody may see: "not found" for those who read cases, forbidden to the others.
+    ("GET", "/cases/00000000-0000-0000-0000-000000000000/family", [NO, NO, NO, 404, 404, NO, NO, NO]),
     ("GET", "/cases", [NO, NO, NO, OK, OK, NO, NO, NO]),
     ("GET", "/cases?q=traore&status=open&sort=name", [NO, NO, NO, OK, OK, NO, NO, NO]),
     ("GET", "/cases/new", [NO, NO, NO, OK, OK, NO, NO, NO]),
     ("GET", "/referrals", [NO, NO, NO, OK, NO, NO, OK, NO]),
+    ("GET", "/projects", [NO, NO, NO, OK, OK, NO, NO, NO]),
+    ("GET", "/projects?status=active&page=2", [NO, NO, NO, OK, OK, NO, NO, NO]),
+    ("GET", "/projects/new", [NO, NO, NO, OK, NO, NO, NO, NO]),
+    ("POST", "/projects", [NO, NO, NO, 422, NO, NO, NO, NO]),
+    // A project that does not exist: not found for those who read cases, forbidden to the others.
+    ("GET", "/projects/01890000-0000-7000-8000-0000000c0095", [NO, NO, NO, 404, 404, NO, NO, NO]),
+    ("POST", "/projects/01890000-0000-7000-8000-0000000c0095/action", [NO, NO, NO, 404, 404, NO, NO, NO]),
     ("GET", "/referrals?status=sent&page=2", [NO, NO, NO, OK, NO, NO, OK, NO]),
+    ("GET", "/transfers", [NO, NO, NO, OK, NO, NO, NO, NO]),
     ("GET", "/code-of-conduct", [OK; 8]),
     ("GET", "/account/password", [OK; 8]),
+    // Counselling of a case that does not exist: refused without the permission, else not found.
+    ("GET", "/cases/01890000-0000-7000-8000-00000000c0c0/counselling", [NO, NO, NO, 404, 404, NO, NO, NO]),
+    ("POST", "/cases/01890000-0000-7000-8000-00000000c0c0/counselling/sessions", [NO, NO, NO, 404, 404, NO, NO, NO]),
+    ("POST", "/cases/01890000-0000-7000-8000-00000000c0c0/counselling/needs", [NO, NO, NO, 404, 404, NO, NO, NO]),
+    ("POST", "/cases/01890000-0000-7000-8000-00000000c0c0/counselling/skills", [NO, NO, NO, 404, 404, NO, NO, NO]),
     ("POST", "/users/{target}/reset-password", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("POST", "/users/{anpe_user}/reset-password", [OK, NO, 404, NO, NO, NO, NO, NO]),
     ("POST", "/organisations/{anpe}", [303, 303, NO, NO, NO, NO, NO, NO]),
     ("POST", "/organisations", [303, 303, NO, NO, NO, NO, NO, NO]),
+    // Attachments of a case out of sight (here: none): not found for every role, never revealed.
+    ("GET", "/cases/01890000-0000-7000-8000-0000000a77ac/attachments", [404; 8]),
+    ("POST", "/cases/01890000-0000-7000-8000-0000000a77ac/attachments", [404; 8]),
+    ("GET", "/cases/01890000-0000-7000-8000-0000000a77ac/attachments/01890000-0000-7000-8000-0000000f11e0", [404; 8]),
+    (
+        "POST",
+        "/cases/01890000-0000-7000-8000-0000000a77ac/attachments/01890000-0000-7000-8000-0000000f11e0/remove",
+        [404; 8],
+    ),
 ];
 
 const API: &[Row] = &[
@@ -63,7 +90,54 @@ const API: &[Row] = &[
     ("POST", "/api/v1/users", [201, NO, 201, NO, NO, NO, NO, NO]),
     ("GET", "/api/v1/audit", [OK, NO, OK, NO, NO, NO, NO, NO]),
     ("GET", "/api/v1/cases", [NO, NO, NO, OK, OK, NO, NO, NO]),
+    ("GET", "/api/v1/projects", [NO, NO, NO, OK, OK, NO, NO, NO]),
+    ("GET", "/api/v1/projects?status=planned", [NO, NO, NO, OK, OK, NO, NO, NO]),
+    ("POST", "/api/v1/projects", [NO, NO, NO, 422, NO, NO, NO, NO]),
+    ("GET", "/api/v1/projects/01890000-0000-7000-8000-0000000c0095", [NO, NO, NO, 404, 404, NO, NO, NO]),
+    ("GET", "/api/v1/settings/follow-up-offsets", [OK, NO, NO, NO, NO, NO, NO, NO]),
+    // The matrix sends an organisation as body: no offsets, refused for the administrator.
+    ("PUT", "/api/v1/settings/follow-up-offsets", [422, NO, NO, NO, NO, NO, NO, NO]),
+    ("GET", "/api/v1/cases/00000000-0000-0000-0000-000000000000/family-links", [NO, NO, NO, 404, 404, NO, NO, NO]),
     ("GET", "/api/v1/cases?q=traore&status=open", [NO, NO, NO, OK, OK, NO, NO, NO]),
+    (
+        "GET",
+        "/api/v1/cases/01890000-0000-7000-8000-00000000c0c0/counselling-sessions",
+        [NO, NO, NO, 404, 404, NO, NO, NO],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/01890000-0000-7000-8000-00000000c0c0/counselling-sessions",
+        [NO, NO, NO, 404, 404, NO, NO, NO],
+    ),
+    ("GET", "/api/v1/cases/01890000-0000-7000-8000-00000000c0c0/needs-assessments", [NO, NO, NO, 404, 404, NO, NO, NO]),
+    (
+        "POST",
+        "/api/v1/cases/01890000-0000-7000-8000-00000000c0c0/needs-assessments",
+        [NO, NO, NO, 404, 404, NO, NO, NO],
+    ),
+    (
+        "GET",
+        "/api/v1/cases/01890000-0000-7000-8000-00000000c0c0/skills-assessments",
+        [NO, NO, NO, 404, 404, NO, NO, NO],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/01890000-0000-7000-8000-00000000c0c0/skills-assessments",
+        [NO, NO, NO, 404, 404, NO, NO, NO],
+    ),
+    ("GET", "/api/v1/transfers", [NO, NO, NO, OK, NO, NO, NO, NO]),
+    ("GET", "/api/v1/cases/01890000-0000-7000-8000-0000000a77ac/attachments", [404; 8]),
+    ("POST", "/api/v1/cases/01890000-0000-7000-8000-0000000a77ac/attachments", [404; 8]),
+    (
+        "GET",
+        "/api/v1/cases/01890000-0000-7000-8000-0000000a77ac/attachments/01890000-0000-7000-8000-0000000f11e0/content",
+        [404; 8],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/01890000-0000-7000-8000-0000000a77ac/attachments/01890000-0000-7000-8000-0000000f11e0/remove",
+        [404; 8],
+    ),
 ];
 
 async fn fill(p: &Platform, path: &str) -> String {

@@ -8,6 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+mod dedup;
+
 /// cnrm — coordination platform for the reintegration of returning migrants.
 #[derive(Parser)]
 #[command(version, about, long_about = None)]
@@ -36,6 +38,8 @@ enum Command {
     /// Load reference data from a file.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Find registrations of the same person (file mode: --input people.csv --output DIR).
+    Dedup(dedup::DedupArgs),
 }
 
 #[derive(Args)]
@@ -234,6 +238,7 @@ async fn find_organisation(app: &App, needle: &str) -> Result<uuid::Uuid> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Dedup(args) => dedup::run(args),
         Command::Serve(args) => serve(&cli.database, args).await,
         Command::Migrate => {
             open(&cli.database).await?;

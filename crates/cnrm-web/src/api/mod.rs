@@ -1,10 +1,15 @@
 //! The JSON API under `/api/v1`, authenticated by per-user bearer tokens, described by an
 //! OpenAPI 3.1 document generated from these handlers (`/api/v1/openapi.json`).
 
+pub mod attachments;
 pub mod cases;
+pub mod counselling;
+pub mod household;
 pub mod plans;
 pub mod problem;
+pub mod projects;
 pub mod referrals;
+pub mod transfers;
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
@@ -45,7 +50,12 @@ pub fn router() -> Router<AppState> {
         .route("/roles", get(roles))
         .merge(cases::router())
         .merge(referrals::router())
+        .merge(transfers::router())
         .merge(plans::router())
+        .merge(projects::router())
+        .merge(counselling::router())
+        .merge(attachments::router())
+        .merge(household::router())
         .fallback(|| async { LocalizedApiError(AppError::NotFound, Tr::new(Locale::En)) })
 }
 
@@ -376,7 +386,16 @@ impl Modify for BearerSecurity {
         cases::add_consent, cases::withdraw_consent,
         referrals::send_referral, referrals::case_referrals, referrals::incoming_referrals, referrals::received_referral,
         referrals::act_on_referral,
-        plans::get_plan, plans::add_plan_item, plans::agree_plan, plans::approve_plan, plans::act_on_plan_item
+        transfers::propose_transfer, transfers::list_transfers, transfers::get_transfer, transfers::act_on_transfer,
+        plans::get_plan, plans::add_plan_item, plans::agree_plan, plans::approve_plan, plans::act_on_plan_item,
+        projects::list_projects, projects::create_project, projects::get_project, projects::update_project,
+        projects::add_project_member, projects::remove_project_member, projects::act_on_project,
+        counselling::list_sessions, counselling::add_session, counselling::list_needs_assessments,
+        counselling::add_needs_assessment, counselling::list_skills_assessments, counselling::add_skills_assessment,
+        attachments::list_attachments, attachments::upload_attachment, attachments::attachment_content,
+        attachments::remove_attachment,
+        household::family_links, household::add_family_link, household::remove_family_link, household::case_tasks,
+        household::record_outcome, household::follow_up_offsets, household::update_follow_up_offsets
     ),
     components(schemas(Problem, problem::ProblemField)),
     modifiers(&BearerSecurity)

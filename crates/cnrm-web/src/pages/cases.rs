@@ -375,6 +375,9 @@ struct RegistrationRest {
     existing_person_id: String,
     #[serde(deserialize_with = "crate::forms::checkbox")]
     confirm_new_person: bool,
+    /// Registering a family member of this case (see `pages::household`), and how they are related.
+    family_of: String,
+    family_relation: String,
 }
 
 /// The registration form as typed: one flat form, read into the service's nested input.
@@ -429,6 +432,8 @@ struct NewPage {
     methods: Vec<Choice>,
     errors: FieldErrors,
     matches: Vec<MatchRow>,
+    /// Set when registering a family member of a case.
+    family: Option<super::household::FamilyOf>,
 }
 
 async fn new_page(
@@ -452,8 +457,11 @@ async fn new_page(
             organisation: organisation_label(&names, m.organisation_id),
         })
         .collect();
+    let family =
+        super::household::family_of_panel(state, auth, &form.rest.family_of, &form.rest.family_relation).await?;
     let RegistrationForm { person, ret, document, rest } = form;
     Ok(NewPage {
+        family,
         l: Layout::new(&auth.ctx, tr.t("case-new")),
         idf: IdentityFields::new(tr, &units, person),
         rf: ReturnFields::new(tr, ret),
@@ -478,21 +486,50 @@ async fn new_page(
     })
 }
 
-pub async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
+/// `?family_of={case}`: the registration of a family member, prefilled with that case's return.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewCaseQuery {
+    family_of: String,
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<NewCaseQuery>,
+) -> Result<Response, PageError> {
     auth.actor.require(Permission::CaseWrite).in_locale(auth.ctx.tr)?;
-    let form = RegistrationForm {
+    let mut form = RegistrationForm {
         person: PersonInput { nationality: "ML".into(), ..Default::default() },
         ret: ReturnInput::default(),
         document: DocumentInput::default(),
         rest: RegistrationRest::default(),
     };
+    if let Ok(family_of) = Uuid::parse_str(q.family_of.trim()) {
+        let prefill =
+            cnrm_app::family::registration_prefill(&state.app, &auth.actor, family_of).await.in_locale(auth.ctx.tr)?;
+        form.ret = prefill.ret;
+        form.person.intended_settlement = prefill.settlement.unwrap_or_default();
+        form.rest.family_of = family_of.to_string();
+    }
     render(new_page(&state, &auth, form, FieldErrors::new(), Vec::new()).await?)
 }
 
 pub async fn register(State(state): State<AppState>, auth: Auth, body: Bytes) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
     let form = RegistrationForm::parse(&body, tr)?;
-    match cases::register(&state.app, &auth.actor, &form.registration()).await {
+    let outcome = match form.rest.family_of.trim() {
+        "" => cases::register(&state.app, &auth.actor, &form.registration()).await,
+        raw => match Uuid::parse_str(raw) {
+            Ok(family_of) => {
+                let relation = &form.rest.family_relation;
+                cnrm_app::family::register_member(&state.app, &auth.actor, family_of, relation, &form.registration())
+                    .await
+            }
+            Err(_) => Err(AppError::NotFound),
+        },
+    };
+    match outcome {
         Ok(RegistrationOutcome::Registered(case)) => {
             Ok(Redirect::to(&format!("/cases/{}?msg=created", case.id)).into_response())
         }
@@ -534,6 +571,10 @@ struct TaskRow {
     due: String,
     assignee: String,
     done: bool,
+    /// What came of a follow-up contact (see `pages::household`).
+    outcome: Option<String>,
+    /// Where its outcome is recorded, for an open follow-up the reader may record.
+    outcome_href: Option<String>,
 }
 
 struct TimelineRow {
@@ -922,6 +963,8 @@ async fn plan_view(
 struct ShowPage {
     l: Layout,
     id: Uuid,
+    /// Which case tab this page is (see `cases/tabs.html`).
+    tab: &'static str,
     case_number: String,
     name: String,
     status: String,
@@ -951,6 +994,10 @@ struct ShowPage {
     /// The form to send a referral: for those who may change the case, while it is open.
     referral_form: Option<ReferralForm>,
     plan: PlanView,
+    /// The collective projects the case belongs to.
+    projects: Vec<super::projects::CaseProject>,
+    /// Transfers of the case to another organisation (see `pages::transfers`).
+    transfers: super::transfers::CaseTransfers,
     may_change: bool,
     may_assign: bool,
     errors: FieldErrors,
@@ -1076,12 +1123,17 @@ async fn show_page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Res
         .collect();
     let current: Vec<String> = flags.iter().map(|f| f.flag.code().to_string()).collect();
     let mut task_rows = Vec::new();
+    let outcomes = cnrm_app::followups::outcomes_of_case(&state.app, &auth.actor, id).await.in_locale(tr)?;
     for t in &tasks {
+        let follow_up = t.kind == cnrm_domain::contact::FOLLOW_UP_TASK;
         task_rows.push(TaskRow {
             label: tr.t(&format!("task-{}", t.kind)),
             due: show_date(tr, t.due_on),
             assignee: user_name(state, tr, t.assigned_to).await?.unwrap_or_else(|| "—".into()),
             done: t.done_at.is_some(),
+            outcome: outcomes.iter().find(|o| o.task_id == t.id).map(|o| super::household::outcome_summary(tr, o)),
+            outcome_href: (follow_up && may_change && t.done_at.is_none())
+                .then(|| format!("/cases/{id}/tasks/{}/outcome", t.id)),
         });
     }
     let assigned = user_name(state, tr, case.assigned_to).await?.unwrap_or_else(|| tr.t("case-unassigned"));
@@ -1180,6 +1232,7 @@ async fn show_page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Res
     )
     .await?;
     Ok(ShowPage {
+        tab: "file",
         l: Layout::new(&auth.ctx, tr.t_with("case-title", &[("number", case.case_number.clone())])),
         id: case.id,
         case_number: case.case_number.clone(),
@@ -1228,6 +1281,8 @@ async fn show_page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Res
         referrals: referral_rows,
         referral_form,
         plan,
+        projects: super::projects::of_case(state, auth, id).await?,
+        transfers: super::transfers::case_section(state, auth, &case).await?,
         may_change,
         may_assign,
         errors: retry.errors,

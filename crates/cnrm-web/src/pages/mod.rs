@@ -2,22 +2,27 @@
 //! the layout (navigation by permission), list views (paging, sorting, filtering) and rendering.
 
 pub mod account;
+pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod conduct;
+pub mod counselling;
 pub mod home;
+pub mod household;
 pub mod ops;
 pub mod organisations;
+pub mod projects;
 pub mod referrals;
 pub mod roles;
 pub mod session;
+pub mod transfers;
 pub mod users;
 pub mod work;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use cnrm_domain::paging::{Page, PageRequest};
-use cnrm_domain::{FieldErrors, Permission};
+use cnrm_domain::{FieldErrors, Permission, Scope};
 
 use crate::context::Ctx;
 use crate::error::PageError;
@@ -51,13 +56,27 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/work", "nav-work", None),
     ("/cases", "nav-cases", Some(Permission::CaseRead)),
     ("/referrals", "nav-referrals", Some(Permission::ReferralReceive)),
+    ("/projects", "nav-projects", Some(Permission::CaseRead)),
+    ("/transfers", "nav-transfers", Some(Permission::CaseWrite)),
     ("/organisations", "nav-organisations", Some(Permission::OrganisationRead)),
     ("/users", "nav-users", Some(Permission::UserRead)),
     ("/audit", "nav-audit", Some(Permission::AuditRead)),
     ("/roles", "nav-roles", Some(Permission::UserManage)),
     ("/admin/code-of-conduct", "nav-conduct-admin", Some(Permission::PlatformConfigure)),
+    ("/admin/settings", "nav-settings-admin", Some(Permission::PlatformConfigure)),
     ("/account", "nav-account", None),
 ];
+
+/// Entries of [`NAV`] that need their permission at least at a scope (transfers: organisation-wide
+/// case managers, not case workers).
+const NAV_MIN_SCOPE: &[(&str, Scope)] = &[("/transfers", Scope::Organisation)];
+
+fn reaches_nav_scope(href: &str, role: cnrm_domain::Role, permission: Option<Permission>) -> bool {
+    match (NAV_MIN_SCOPE.iter().find(|(h, _)| *h == href), permission) {
+        (Some((_, min)), Some(p)) => role.scope_of(p).is_some_and(|s| s >= *min),
+        _ => true,
+    }
+}
 
 impl Layout {
     pub fn new(ctx: &Ctx, title: String) -> Layout {
@@ -74,6 +93,7 @@ impl Layout {
                 let nav = NAV
                     .iter()
                     .filter(|(_, _, p)| p.is_none_or(|p| principal.holds(p)))
+                    .filter(|(href, _, p)| reaches_nav_scope(href, user.role, *p))
                     .map(|(href, key, _)| NavItem {
                         href,
                         label: tr.t(key),

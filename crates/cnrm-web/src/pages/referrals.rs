@@ -158,7 +158,7 @@ struct ShowPage {
 }
 
 /// A disclosed value as people read it (codes become labels, dates the user's format).
-fn shown(tr: Tr, units: &[AdminUnit], field: SharedField, value: &Value) -> String {
+pub(super) fn shown(tr: Tr, units: &[AdminUnit], field: SharedField, value: &Value) -> String {
     let text = |v: &Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let labels = |parse: &dyn Fn(&str) -> Option<String>| {
         list_or_dash(

@@ -45,6 +45,13 @@ struct ReferralRow {
     sent_on: String,
 }
 
+struct TransferRow {
+    id: Uuid,
+    case_number: String,
+    from: String,
+    proposed_on: String,
+}
+
 /// A block is shown when it holds something, or when the role could find something in it.
 struct Block<T> {
     shown: bool,
@@ -65,18 +72,19 @@ struct WorkPage {
     tasks: Block<TaskRow>,
     plans: Block<PlanRow>,
     referrals: Block<ReferralRow>,
+    transfers: Block<TransferRow>,
 }
 
 impl WorkPage {
     fn nothing_shown(&self) -> bool {
-        !(self.cases.shown || self.tasks.shown || self.plans.shown || self.referrals.shown)
+        !(self.cases.shown || self.tasks.shown || self.plans.shown || self.referrals.shown || self.transfers.shown)
     }
 }
 
 pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
     let queue = work::queue(&state.app, &auth.actor).await.in_locale(tr)?;
-    let names = if queue.referrals_waiting.is_empty() {
+    let names = if queue.referrals_waiting.is_empty() && queue.transfers_waiting.is_empty() {
         Vec::new()
     } else {
         state.app.db.organisation_names().await.in_locale(tr)?
@@ -121,11 +129,22 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             sent_on: show_date(tr, r.created_at.date()),
         })
         .collect();
+    let transfers = queue
+        .transfers_waiting
+        .into_iter()
+        .map(|t| TransferRow {
+            id: t.id,
+            case_number: t.case_number,
+            from: organisation_label(&names, t.from_organisation_id),
+            proposed_on: show_date(tr, t.created_at.date()),
+        })
+        .collect();
     render(WorkPage {
         l: Layout::new(&auth.ctx, tr.t("nav-work")),
         cases: Block::new(cases, holds(Permission::CaseRead)),
         tasks: Block::new(tasks, holds(Permission::CaseRead)),
         plans: Block::new(plans, holds(Permission::PlanApprove)),
         referrals: Block::new(referrals, holds(Permission::ReferralReceive)),
+        transfers: Block::new(transfers, cnrm_app::transfers::may_handle(&auth.actor)),
     })
 }

@@ -1,0 +1,511 @@
+//! A synthetic population of Malian returnees registered several times, with the true persons known.
+//!
+//! Names follow a skewed (Zipf-like) distribution so that a few surnames (Traoré, Coulibaly,
+//! Diarra, Keïta…) cover a large share of the population, as they do in Mali. Birth dates mix full
+//! dates, year-only dates and 01/01 placeholders; regions and cercles come from the reference
+//! P-code list. Duplicate registrations carry the errors seen in the field, each tagged so the
+//! harness can say which kinds of duplicates it still misses.
+
+use cnrm_match::{BirthDate, Record, Sex};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Surnames: (spelling variants seen in registers, relative weight).
+const SURNAMES: &[(&[&str], f64)] = &[
+    (&["Traoré", "Traore", "Traorè"], 90.0),
+    (&["Coulibaly", "Kulibali", "Koulibaly", "Coulibali"], 80.0),
+    (&["Diarra", "Jara", "Djarra", "Diara"], 60.0),
+    (&["Keïta", "Keita", "Kéita"], 50.0),
+    (&["Koné", "Kone"], 45.0),
+    (&["Touré", "Toure"], 40.0),
+    (&["Diallo", "Jallo", "Djallo"], 40.0),
+    (&["Camara", "Kamara"], 30.0),
+    (&["Cissé", "Cisse", "Sissé"], 30.0),
+    (&["Sangaré", "Sangare"], 25.0),
+    (&["Konaté", "Konate"], 22.0),
+    (&["Dembélé", "Dembele"], 22.0),
+    (&["Doumbia", "Dumbia", "Doumbiya"], 20.0),
+    (&["Sidibé", "Sidibe"], 18.0),
+    (&["Maïga", "Maiga"], 18.0),
+    (&["Diakité", "Diakite", "Jakite"], 16.0),
+    (&["Sissoko"], 15.0),
+    (&["Samaké", "Samake"], 14.0),
+    (&["Sanogo"], 14.0),
+    (&["Kanté", "Kante"], 12.0),
+    (&["Fofana"], 12.0),
+    (&["Bagayoko", "Bagayogo"], 11.0),
+    (&["Ballo", "Balo"], 10.0),
+    (&["Kouyaté", "Kouyate", "Kuyate"], 10.0),
+    (&["Guindo"], 10.0),
+    (&["Dicko", "Diko"], 9.0),
+    (&["Sow", "Sao"], 9.0),
+    (&["Ba", "Bah"], 9.0),
+    (&["Haïdara", "Haidara", "Aidara"], 8.0),
+    (&["Dramé", "Drame"], 8.0),
+    (&["Niaré", "Niare"], 7.0),
+    (&["Tangara"], 7.0),
+    (&["Bouaré", "Bouare"], 7.0),
+    (&["Mariko"], 7.0),
+    (&["Goïta", "Goita"], 6.0),
+    (&["Sacko", "Sako"], 6.0),
+    (&["Soumaré", "Soumare"], 6.0),
+    (&["Sylla", "Sila"], 6.0),
+    (&["Tounkara"], 6.0),
+    (&["Kassambara"], 5.0),
+    (&["Ouattara", "Wattara"], 5.0),
+    (&["Berthé", "Berthe"], 5.0),
+    (&["Dao"], 5.0),
+    (&["Fomba"], 5.0),
+    (&["Kané", "Kane"], 5.0),
+    (&["Magassa"], 5.0),
+    (&["Ndiaye", "N'Diaye"], 4.0),
+    (&["Sy", "Si"], 4.0),
+    (&["Thiam", "Tiam"], 4.0),
+    (&["Tall"], 4.0),
+    (&["Yattara", "Yatara"], 4.0),
+    (&["Togo"], 4.0),
+    (&["Kamissoko"], 4.0),
+    (&["Sylla"], 3.0),
+    (&["Dembélé"], 3.0),
+    (&["Diabaté", "Diabate", "Jabate"], 4.0),
+    (&["Djiré", "Diré", "Jire"], 3.0),
+    (&["Simpara"], 3.0),
+    (&["Soumano"], 3.0),
+    (&["Sinayoko"], 3.0),
+    (&["Tembely", "Tembeli"], 3.0),
+    (&["Karembé", "Karembe"], 3.0),
+    (&["Ag Mohamed", "Mohamed"], 2.0),
+    (&["Ould Ahmed", "Ahmed"], 2.0),
+    (&["Ag Intalla", "Intalla"], 2.0),
+    (&["Dagnoko"], 2.0),
+    (&["Diawara", "Jawara"], 3.0),
+    (&["Gakou", "Gakkou"], 2.0),
+    (&["Kébé", "Kebe"], 2.0),
+    (&["Mangané", "Mangane"], 2.0),
+    (&["Niangaly", "Niangali"], 2.0),
+    (&["Sinaba"], 2.0),
+    (&["Tapily", "Tapili"], 2.0),
+    (&["Timbiné", "Timbine"], 2.0),
+    (&["Wagué", "Wague"], 2.0),
+    (&["Zerbo"], 2.0),
+];
+
+const MALE: &[(&[&str], f64)] = &[
+    (&["Mamadou", "Mahamadou", "Mohamed", "Mohammed"], 80.0),
+    (&["Moussa", "Musa"], 50.0),
+    (&["Ibrahim", "Ibrahima"], 35.0),
+    (&["Oumar", "Omar"], 30.0),
+    (&["Boubacar", "Bakary", "Aboubacar"], 35.0),
+    (&["Seydou", "Seidou"], 25.0),
+    (&["Adama"], 30.0),
+    (&["Souleymane", "Souleimane", "Suleyman"], 25.0),
+    (&["Amadou", "Hamadou", "Ahmadou"], 30.0),
+    (&["Abdoulaye", "Abdoulahi"], 25.0),
+    (&["Modibo"], 12.0),
+    (&["Drissa", "Idrissa"], 15.0),
+    (&["Lassana", "Lassina"], 12.0),
+    (&["Siaka"], 10.0),
+    (&["Yacouba", "Yakouba"], 12.0),
+    (&["Sékou", "Sekou"], 15.0),
+    (&["Issa"], 12.0),
+    (&["Youssouf", "Yusuf"], 12.0),
+    (&["Alassane", "Alhassane"], 10.0),
+    (&["Cheick", "Cheickna", "Cheikh"], 10.0),
+    (&["Bourama", "Bourahima"], 8.0),
+    (&["Dramane", "Abdramane"], 8.0),
+    (&["Abdoul Karim", "Abdoulkarim", "Karim"], 6.0),
+    (&["Salif", "Salifou"], 8.0),
+    (&["Mahamane"], 5.0),
+    (&["Ousmane", "Usman"], 15.0),
+    (&["Tiémoko", "Tiemoko"], 6.0),
+    (&["Fousseyni", "Fousseni"], 6.0),
+    (&["Bréhima", "Brehima"], 6.0),
+    (&["Daouda"], 6.0),
+    (&["Hamidou"], 4.0),
+    (&["Kalilou"], 5.0),
+    (&["Mahamoud", "Mahmoud"], 4.0),
+    (&["Nouhoum"], 4.0),
+    (&["Oumarou"], 3.0),
+    (&["Sidiki"], 4.0),
+    (&["Soumaïla", "Soumaila"], 5.0),
+    (&["Tidiane", "Tidjane"], 3.0),
+    (&["Zoumana"], 3.0),
+    (&["Bakary"], 3.0),
+];
+
+const FEMALE: &[(&[&str], f64)] = &[
+    (&["Fatoumata", "Fatimata", "Fanta"], 70.0),
+    (&["Aminata", "Aminatou"], 45.0),
+    (&["Mariam", "Mariama", "Mariame"], 40.0),
+    (&["Kadiatou", "Kadidia", "Kadidiatou"], 30.0),
+    (&["Aïssata", "Aissata", "Aïcha"], 25.0),
+    (&["Awa", "Hawa"], 30.0),
+    (&["Oumou", "Oumy"], 25.0),
+    (&["Djénéba", "Djeneba", "Jeneba"], 22.0),
+    (&["Salimata", "Salimatou"], 15.0),
+    (&["Assitan", "Assita"], 15.0),
+    (&["Bintou", "Binta"], 12.0),
+    (&["Rokia", "Rokiatou"], 15.0),
+    (&["Nana"], 8.0),
+    (&["Ramata", "Ramatou"], 8.0),
+    (&["Safiatou"], 6.0),
+    (&["Korotoumou"], 6.0),
+    (&["Sira"], 6.0),
+    (&["Kadidiatou"], 4.0),
+    (&["Maimouna", "Maïmouna"], 10.0),
+    (&["Sanata"], 6.0),
+    (&["Tenin", "Téné"], 5.0),
+    (&["Haby", "Habi"], 5.0),
+    (&["Nènè", "Nene"], 5.0),
+    (&["Sitan"], 5.0),
+    (&["Massaran"], 3.0),
+    (&["Coumba", "Kumba"], 6.0),
+    (&["Fily"], 3.0),
+    (&["Agaïchatou", "Agaichatou"], 2.0),
+];
+
+/// Compound second given names (a share of people have two).
+const SECOND: &[&str] = &["Lamine", "Sidi", "Baba", "Madou", "Bintou", "Ali", "Kader"];
+
+/// Error types carried by duplicate registrations (bit flags).
+pub const ERRORS: &[(u16, &str)] = &[
+    (1, "spelling variant"),
+    (2, "names swapped"),
+    (4, "year-only date"),
+    (8, "01/01 placeholder"),
+    (16, "new phone"),
+    (32, "typo"),
+    (64, "missing field"),
+    (128, "date typo"),
+    (256, "other cercle"),
+];
+
+/// A generated dataset.
+pub struct Dataset {
+    pub records: Vec<Record>,
+    /// True person of each record.
+    pub truth: Vec<u32>,
+    /// Errors carried by each record (0 for a person's first registration).
+    pub errors: Vec<u16>,
+}
+
+struct Weighted<T: Copy> {
+    items: Vec<T>,
+    cumulative: Vec<f64>,
+}
+
+impl<T: Copy> Weighted<T> {
+    fn new(items: impl IntoIterator<Item = (T, f64)>) -> Self {
+        let mut acc = 0.0;
+        let (items, cumulative) = items
+            .into_iter()
+            .map(|(t, w)| {
+                acc += w;
+                (t, acc)
+            })
+            .unzip();
+        Weighted { items, cumulative }
+    }
+    fn pick(&self, rng: &mut impl Rng) -> T {
+        let x = rng.gen::<f64>() * self.cumulative.last().copied().unwrap_or(1.0);
+        let i = self.cumulative.partition_point(|&c| c < x).min(self.items.len() - 1);
+        self.items[i]
+    }
+}
+
+/// Regions and cercles from the reference P-code list, weighted towards the regions most
+/// returnees come from (Kayes above all).
+fn places() -> Vec<((&'static str, &'static str), f64)> {
+    let csv = include_str!("../../../data/mali/admin_units.csv");
+    let mut regions = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() < 5 {
+            continue;
+        }
+        if f[0] == "1" {
+            regions.insert(f[1], f[4]);
+        }
+    }
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() < 5 || f[0] != "2" {
+            continue;
+        }
+        let region = regions.get(f[2]).copied().unwrap_or("");
+        let weight = match region {
+            "Kayes" => 6.0,
+            "Koulikoro" | "Bamako" => 3.0,
+            "Sikasso" | "Ségou" => 2.0,
+            _ => 1.0,
+        };
+        out.push(((region, f[4]), weight));
+    }
+    out
+}
+
+fn strip_accents(s: &str) -> String {
+    cnrm_match::normalize::fold(s)
+        .split(' ')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Surface noise every clerk adds: upper case, accents dropped.
+fn surface(s: &str, rng: &mut impl Rng) -> String {
+    let x: f64 = rng.gen();
+    if x < 0.25 {
+        s.to_uppercase()
+    } else if x < 0.5 {
+        strip_accents(s)
+    } else {
+        s.to_string()
+    }
+}
+
+fn typo(s: &str, rng: &mut impl Rng) -> String {
+    let mut c: Vec<char> = s.chars().collect();
+    if c.len() < 3 {
+        return s.to_string();
+    }
+    let i = rng.gen_range(1..c.len());
+    let letters = "abdeiklmnorstu";
+    let l = letters.chars().nth(rng.gen_range(0..letters.len())).unwrap_or('a');
+    match rng.gen_range(0..4) {
+        0 => {
+            c.remove(i);
+        }
+        1 => c.insert(i, l),
+        2 => c[i] = l,
+        _ => c.swap(i - 1, i),
+    }
+    c.into_iter().collect()
+}
+
+#[derive(Clone)]
+struct Person {
+    family: usize,
+    given: usize,
+    second: Option<&'static str>,
+    sex: Sex,
+    birth: BirthDate,
+    /// How the birth date was first known.
+    precision: u8,
+    phone: Option<u32>,
+    place: (&'static str, &'static str),
+}
+
+fn phone(rng: &mut impl Rng) -> u32 {
+    let prefix = [
+        60, 62, 63, 65, 66, 67, 69, 70, 71, 73, 74, 75, 76, 77, 78, 79, 82, 83, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98,
+        99,
+    ];
+    prefix[rng.gen_range(0..prefix.len())] * 1_000_000 + rng.gen_range(0..1_000_000)
+}
+
+/// Generates about `n` registrations from a seed.
+pub fn generate(n: usize, seed: u64) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let surnames = Weighted::new(SURNAMES.iter().enumerate().map(|(i, s)| (i, s.1)));
+    let male = Weighted::new(MALE.iter().enumerate().map(|(i, s)| (i, s.1)));
+    let female = Weighted::new(FEMALE.iter().enumerate().map(|(i, s)| (i, s.1)));
+    let places = Weighted::new(places());
+    let errors = Weighted::new([
+        (1u16, 24.0),
+        (2, 10.0),
+        (4, 12.0),
+        (8, 8.0),
+        (16, 22.0),
+        (32, 12.0),
+        (64, 10.0),
+        (128, 5.0),
+        (256, 4.0),
+    ]);
+    let mut records = Vec::with_capacity(n + 8);
+    let mut truth = Vec::with_capacity(n + 8);
+    let mut errs = Vec::with_capacity(n + 8);
+    let mut person_id = 0u32;
+    while records.len() < n {
+        let sex = if rng.gen_bool(0.72) { Sex::Male } else { Sex::Female };
+        let month = rng.gen_range(1..=12u8);
+        let p = Person {
+            family: surnames.pick(&mut rng),
+            given: if sex == Sex::Male { male.pick(&mut rng) } else { female.pick(&mut rng) },
+            second: if rng.gen_bool(0.08) { SECOND.choose(&mut rng).copied() } else { None },
+            sex,
+            birth: BirthDate { year: rng.gen_range(1960..=2007), month, day: rng.gen_range(1..=28) },
+            precision: match rng.gen::<f64>() {
+                x if x < 0.55 => 0,
+                x if x < 0.85 => 1,
+                _ => 2,
+            },
+            phone: if rng.gen_bool(0.85) { Some(phone(&mut rng)) } else { None },
+            place: places.pick(&mut rng),
+        };
+        let copies = match rng.gen::<f64>() {
+            x if x < 0.70 => 1,
+            x if x < 0.90 => 2,
+            x if x < 0.97 => 3,
+            _ => 4,
+        };
+        for copy in 0..copies {
+            let mut mask = 0u16;
+            if copy > 0 {
+                let k = match rng.gen::<f64>() {
+                    x if x < 0.45 => 1,
+                    x if x < 0.80 => 2,
+                    _ => 3,
+                };
+                for _ in 0..k {
+                    mask |= errors.pick(&mut rng);
+                }
+            }
+            records.push(register(&p, mask, &mut rng));
+            truth.push(person_id);
+            errs.push(mask);
+        }
+        person_id += 1;
+    }
+    // Shuffle so duplicates are not neighbours; ids in the new order.
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.shuffle(&mut rng);
+    let mut out = Dataset { records: Vec::with_capacity(order.len()), truth: Vec::new(), errors: Vec::new() };
+    for (new, &old) in order.iter().enumerate() {
+        let mut r = std::mem::take(&mut records[old]);
+        r.id = format!("R{:07}", new + 1);
+        out.records.push(r);
+        out.truth.push(truth[old]);
+        out.errors.push(errs[old]);
+    }
+    out
+}
+
+fn register(p: &Person, mask: u16, rng: &mut impl Rng) -> Record {
+    let fam_variants = SURNAMES[p.family].0;
+    let giv_variants = if p.sex == Sex::Male { MALE[p.given].0 } else { FEMALE[p.given].0 };
+    // Each registration of a person starts from the person's usual spelling (the first).
+    let mut family = fam_variants[0].to_string();
+    let mut given = giv_variants[0].to_string();
+    if mask & 1 != 0 {
+        if rng.gen_bool(0.5) && fam_variants.len() > 1 {
+            family = fam_variants[rng.gen_range(1..fam_variants.len())].to_string();
+        } else if giv_variants.len() > 1 {
+            given = giv_variants[rng.gen_range(1..giv_variants.len())].to_string();
+        } else {
+            family = family.replace("ou", "u").replace('y', "i");
+        }
+    }
+    if let Some(second) = p.second {
+        given = format!("{given} {second}");
+    }
+    if mask & 32 != 0 {
+        if rng.gen_bool(0.5) {
+            family = typo(&family, rng);
+        } else {
+            given = typo(&given, rng);
+        }
+    }
+    let mut birth = Some(p.birth);
+    let mut precision = p.precision;
+    if mask & 4 != 0 {
+        precision = 1;
+    }
+    if mask & 8 != 0 {
+        precision = 2;
+    }
+    if mask & 128 != 0 {
+        let b = p.birth;
+        birth = Some(match rng.gen_range(0..3) {
+            0 if b.day <= 12 => BirthDate { month: b.day, day: b.month, ..b },
+            1 => BirthDate { year: b.year + 1, ..b },
+            _ => BirthDate { year: b.year - 1, ..b },
+        });
+    }
+    let mut phone = p.phone;
+    if mask & 16 != 0 {
+        phone = Some(self::phone(rng));
+    }
+    let mut place = p.place;
+    if mask & 256 != 0 {
+        place.1 = "";
+    }
+    let mut sex = p.sex;
+    if mask & 64 != 0 {
+        match rng.gen_range(0..4) {
+            0 => birth = None,
+            1 => phone = None,
+            2 => place = ("", ""),
+            _ => sex = Sex::Unknown,
+        }
+    }
+    let (family, given) = if mask & 2 != 0 { (given, family) } else { (family, given) };
+    let date = birth.map(|b| match precision {
+        0 => b,
+        1 => BirthDate::year_only(b.year),
+        _ => BirthDate::year_only(b.year),
+    });
+    let phone = phone
+        .map(|p| match rng.gen_range(0..3) {
+            0 => format!("+223 {:02} {:02} {:02} {:02}", p / 1_000_000, p / 10_000 % 100, p / 100 % 100, p % 100),
+            1 => format!("{p:08}"),
+            _ => format!("00223{p:08}"),
+        })
+        .unwrap_or_default();
+    Record {
+        id: String::new(),
+        family_name: surface(&family, rng),
+        given_name: surface(&given, rng),
+        sex,
+        birth: date,
+        phone,
+        region: place.0.to_string(),
+        cercle: place.1.to_string(),
+        document: String::new(),
+    }
+}
+
+/// Writes a dataset as a CSV file in the default column layout (dates in mixed forms).
+pub fn write_csv(d: &Dataset, path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(w, "record_id,family_name,given_name,sex,date_of_birth,phone,region,cercle")?;
+    for (i, r) in d.records.iter().enumerate() {
+        let date = match r.birth {
+            None => String::new(),
+            Some(b) if !b.is_precise() => {
+                if i % 2 == 0 {
+                    format!("{}", b.year)
+                } else {
+                    format!("01/01/{}", b.year)
+                }
+            }
+            Some(b) if i % 2 == 0 => format!("{}-{:02}-{:02}", b.year, b.month, b.day),
+            Some(b) => format!("{:02}/{:02}/{}", b.day, b.month, b.year),
+        };
+        let sex = match r.sex {
+            Sex::Male => "M",
+            Sex::Female => "F",
+            Sex::Unknown => "",
+        };
+        let q = |s: &str| if s.contains(',') { format!("\"{s}\"") } else { s.to_string() };
+        writeln!(
+            w,
+            "{},{},{},{},{},{},{},{}",
+            r.id,
+            q(&r.family_name),
+            q(&r.given_name),
+            sex,
+            date,
+            r.phone,
+            q(&r.region),
+            q(&r.cercle)
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! Blocking: which pairs are worth comparing at all.
+//!
+//! Comparing every pair of a million registrations is 5·10¹¹ comparisons; blocking compares only
+//! the pairs that share a key. No single key is reliable (names get misspelt, dates are missing,
+//! phones change), so several rules each produce candidate pairs and their union is compared.
+//! Each pair is compared once: the pair found by a rule is skipped when an earlier rule already
+//! put both records in one block. Blocks larger than a cap (a key shared by a whole population,
+//! e.g. "Traoré, born 1990" with no other field) are skipped for that rule; other rules still see
+//! their members.
+
+use crate::compare::Prepared;
+use std::hash::{Hash, Hasher};
+
+/// The blocking rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Both name keys (in either order, so swapped names meet) and birth year.
+    NamesYear,
+    /// Both name keys (either order) and cercle (or region) of origin.
+    NamesOrigin,
+    /// Family-name key and full birth date.
+    FamilyBirth,
+    /// Given-name key, full birth date and sex.
+    GivenBirthSex,
+    /// Phone number.
+    Phone,
+    /// Document number.
+    Document,
+    /// Family-name key, birth year and cercle (for given names misspelt beyond recognition).
+    FamilyYearOrigin,
+    /// Given-name key, birth year, sex and cercle (for family names misspelt beyond recognition).
+    GivenYearOrigin,
+}
+
+pub const RULES: [Rule; 8] = [
+    Rule::NamesYear,
+    Rule::NamesOrigin,
+    Rule::FamilyBirth,
+    Rule::GivenBirthSex,
+    Rule::Phone,
+    Rule::Document,
+    Rule::FamilyYearOrigin,
+    Rule::GivenYearOrigin,
+];
+
+fn hash(rule: Rule, parts: &[u64]) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    (rule as u8).hash(&mut h);
+    parts.hash(&mut h);
+    // 0 means "no key": never produced by a real key.
+    h.finish().max(1)
+}
+
+fn origin(r: &Prepared) -> u64 {
+    if r.cercle != 0 {
+        r.cercle as u64
+    } else {
+        (r.region as u64) << 32
+    }
+}
+
+impl Rule {
+    /// The compared fields this rule makes agree (indices of `model::FIELD_NAMES`), or nearly so
+    /// (a given name tells the sex): EM leaves them out when it estimates m on this rule's pairs.
+    pub fn fields(self) -> [bool; crate::model::FIELDS] {
+        let on = |list: &[usize]| {
+            let mut f = [false; crate::model::FIELDS];
+            for &i in list {
+                f[i] = true;
+            }
+            f
+        };
+        match self {
+            Rule::NamesYear => on(&[0, 1, 2, 3]),
+            Rule::NamesOrigin => on(&[0, 1, 3, 5]),
+            Rule::FamilyBirth => on(&[0, 2]),
+            Rule::GivenBirthSex => on(&[1, 2, 3]),
+            Rule::Phone => on(&[4]),
+            Rule::Document => on(&[6]),
+            Rule::FamilyYearOrigin => on(&[0, 2, 5]),
+            Rule::GivenYearOrigin => on(&[1, 2, 3, 5]),
+        }
+    }
+
+    /// The blocking key of a record under this rule; 0 when a field the rule needs is missing.
+    pub fn key(self, r: &Prepared) -> u64 {
+        let (f, g) = (r.family.first_key() as u64, r.given.first_key() as u64);
+        let year = r.birth.map(|b| b.year as u64).unwrap_or(0);
+        let full =
+            r.birth.filter(|b| b.is_precise()).map(|b| (b.year as u64) << 16 | (b.month as u64) << 8 | b.day as u64);
+        let sex = r.sex as u64;
+        match self {
+            Rule::NamesYear if f != 0 && g != 0 && year != 0 => hash(self, &[f.min(g), f.max(g), year]),
+            Rule::NamesOrigin if f != 0 && g != 0 && origin(r) != 0 => hash(self, &[f.min(g), f.max(g), origin(r)]),
+            Rule::FamilyBirth if f != 0 && full.is_some() => hash(self, &[f, full.unwrap_or(0)]),
+            Rule::GivenBirthSex if g != 0 && full.is_some() => hash(self, &[g, full.unwrap_or(0), sex]),
+            Rule::Phone if r.phone != 0 => hash(self, &[r.phone]),
+            Rule::Document if r.document != 0 => hash(self, &[r.document as u64]),
+            Rule::FamilyYearOrigin if f != 0 && year != 0 && origin(r) != 0 => hash(self, &[f, year, origin(r)]),
+            Rule::GivenYearOrigin if g != 0 && year != 0 && origin(r) != 0 => hash(self, &[g, year, sex, origin(r)]),
+            _ => 0,
+        }
+    }
+}
+
+/// The blocks of every rule over a set of records.
+pub struct Blocks {
+    /// keys[rule][record]: the record's key under the rule, 0 when none or its block is too large.
+    pub keys: Vec<Vec<u64>>,
+    /// Every block of two or more records: (rule index, members).
+    pub blocks: Vec<(u8, Vec<u32>)>,
+    /// Blocks skipped because larger than the cap, per rule.
+    pub oversized: Vec<usize>,
+}
+
+impl Blocks {
+    pub fn build(records: &[Prepared], cap: usize) -> Blocks {
+        use rayon::prelude::*;
+        let mut keys = Vec::with_capacity(RULES.len());
+        let mut blocks = Vec::new();
+        let mut oversized = Vec::with_capacity(RULES.len());
+        for (ri, rule) in RULES.iter().enumerate() {
+            let mut k: Vec<u64> = records.par_iter().map(|r| rule.key(r)).collect();
+            let mut order: Vec<(u64, u32)> =
+                k.iter().enumerate().filter(|(_, &key)| key != 0).map(|(i, &key)| (key, i as u32)).collect();
+            order.par_sort_unstable();
+            let mut too_big = 0;
+            let mut start = 0;
+            while start < order.len() {
+                let mut end = start + 1;
+                while end < order.len() && order[end].0 == order[start].0 {
+                    end += 1;
+                }
+                let size = end - start;
+                if size > cap {
+                    too_big += 1;
+                    for &(_, i) in &order[start..end] {
+                        k[i as usize] = 0;
+                    }
+                } else if size > 1 {
+                    blocks.push((ri as u8, order[start..end].iter().map(|&(_, i)| i).collect()));
+                }
+                start = end;
+            }
+            keys.push(k);
+            oversized.push(too_big);
+        }
+        Blocks { keys, blocks, oversized }
+    }
+
+    /// True when an earlier rule than `rule` already puts a and b in one block.
+    #[inline]
+    pub fn seen_before(&self, rule: u8, a: u32, b: u32) -> bool {
+        (0..rule as usize).any(|r| {
+            let ka = self.keys[r][a as usize];
+            ka != 0 && ka == self.keys[r][b as usize]
+        })
+    }
+
+    /// Number of pairs the blocks hold, counting a pair once per rule (an upper bound).
+    pub fn pair_bound(&self) -> u64 {
+        self.blocks.iter().map(|(_, m)| (m.len() as u64) * (m.len() as u64 - 1) / 2).sum()
+    }
+
+    /// Calls `f(a, b)` for every pair of one block, including pairs earlier rules also find.
+    pub fn for_each_pair_all(&self, block: usize, mut f: impl FnMut(u32, u32, bool)) {
+        let (rule, members) = &self.blocks[block];
+        for (i, &a) in members.iter().enumerate() {
+            for &b in &members[i + 1..] {
+                f(a, b, !self.seen_before(*rule, a, b));
+            }
+        }
+    }
+
+    /// Calls `f(a, b)` for every distinct candidate pair of one block.
+    #[inline]
+    pub fn for_each_pair(&self, block: usize, mut f: impl FnMut(u32, u32)) {
+        let (rule, members) = &self.blocks[block];
+        for (i, &a) in members.iter().enumerate() {
+            for &b in &members[i + 1..] {
+                if !self.seen_before(*rule, a, b) {
+                    f(a, b);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::{Interner, Record};
+    use crate::normalize::BirthDate;
+
+    #[test]
+    fn union_of_rules_finds_each_pair_once() {
+        let mut i = Interner::default();
+        let base = Record {
+            family_name: "Traoré".into(),
+            given_name: "Awa".into(),
+            birth: Some(BirthDate { year: 1990, month: 3, day: 4 }),
+            phone: "76000001".into(),
+            cercle: "Kita".into(),
+            ..Record::default()
+        };
+        let swapped = Record { family_name: "Awa".into(), given_name: "Traore".into(), ..base.clone() };
+        let new_phone_typo = Record { family_name: "Trarore".into(), phone: "66000002".into(), ..base.clone() };
+        let other = Record {
+            family_name: "Keïta".into(),
+            given_name: "Moussa".into(),
+            phone: "".into(),
+            birth: None,
+            ..base.clone()
+        };
+        let records: Vec<Prepared> =
+            [base, swapped, new_phone_typo, other].iter().map(|r| Prepared::new(r, &mut i)).collect();
+        let blocks = Blocks::build(&records, 100);
+        let mut pairs = Vec::new();
+        for b in 0..blocks.blocks.len() {
+            blocks.for_each_pair(b, |a, b| pairs.push((a, b)));
+        }
+        pairs.sort();
+        // The swapped record and the misspelt one share no key: clustering joins them through 0.
+        assert_eq!(pairs, vec![(0, 1), (0, 2)]);
+    }
+
+    #[test]
+    fn oversized_blocks_are_skipped() {
+        let mut i = Interner::default();
+        let r = Record { phone: "76000001".into(), ..Record::default() };
+        let records: Vec<Prepared> = (0..5).map(|_| Prepared::new(&r, &mut i)).collect();
+        let blocks = Blocks::build(&records, 4);
+        assert!(blocks.blocks.is_empty());
+        assert_eq!(blocks.oversized[4], 1);
+    }
+}

@@ -1,0 +1,522 @@
+//! Comparisons: how much two registrations agree, field by field, as discrete levels.
+//!
+//! A registration is first *prepared*: normalised once, its strings interned into u32 ids so that
+//! the millions of comparisons of a batch are mostly integer equalities, and only the near misses
+//! pay for a Jaro–Winkler or edit distance. Each field comparison yields a level (0 means a value
+//! is missing, which is no evidence either way); the model (`model.rs`) turns levels into weights.
+
+use crate::normalize::{normalize_document, normalize_phone, BirthDate, NormalizedName, Sex};
+use rustc_hash::FxHashMap;
+
+/// One registration as read from a file or a database: raw strings, typed sex and birth date.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    pub id: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub sex: Sex,
+    pub birth: Option<BirthDate>,
+    pub phone: String,
+    pub region: String,
+    pub cercle: String,
+    /// Identity document number (passport, NINA, consular card), when known.
+    pub document: String,
+}
+
+/// Resolves interned ids back to strings (for the similarity measures).
+pub trait Strings {
+    fn get(&self, id: u32) -> &str;
+}
+
+/// Interned strings: id 0 is the empty string.
+#[derive(Debug, Clone)]
+pub struct Interner {
+    map: FxHashMap<Box<str>, u32>,
+    strings: Vec<Box<str>>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        let mut i = Interner { map: FxHashMap::default(), strings: Vec::new() };
+        i.intern("");
+        i
+    }
+}
+
+impl Interner {
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.map.get(s) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.map.insert(s.into(), id);
+        id
+    }
+    pub fn lookup(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.strings.len() <= 1
+    }
+}
+
+impl Strings for Interner {
+    fn get(&self, id: u32) -> &str {
+        &self.strings[id as usize]
+    }
+}
+
+/// A read-only interner plus the strings of one query that it does not know (online lookups must
+/// not grow the shared interner).
+pub struct Overlay<'a> {
+    base: &'a Interner,
+    extra: Vec<String>,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(base: &'a Interner) -> Self {
+        Overlay { base, extra: Vec::new() }
+    }
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(id) = self.base.lookup(s) {
+            return id;
+        }
+        if let Some(pos) = self.extra.iter().position(|e| e == s) {
+            return u32::MAX - pos as u32;
+        }
+        self.extra.push(s.to_string());
+        u32::MAX - (self.extra.len() as u32 - 1)
+    }
+}
+
+impl Strings for Overlay<'_> {
+    fn get(&self, id: u32) -> &str {
+        if (id as usize) < self.base.strings.len() {
+            self.base.get(id)
+        } else {
+            &self.extra[(u32::MAX - id) as usize]
+        }
+    }
+}
+
+/// Anything that interns strings (the batch interner or a query overlay).
+pub trait Intern {
+    fn intern_str(&mut self, s: &str) -> u32;
+}
+impl Intern for Interner {
+    fn intern_str(&mut self, s: &str) -> u32 {
+        self.intern(s)
+    }
+}
+impl Intern for Overlay<'_> {
+    fn intern_str(&mut self, s: &str) -> u32 {
+        self.intern(s)
+    }
+}
+
+/// At most this many tokens of a name are kept.
+pub const MAX_TOKENS: usize = 4;
+
+/// A prepared name: interned tokens and keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NameIds {
+    pub len: u8,
+    pub tokens: [u32; MAX_TOKENS],
+    pub keys: [u32; MAX_TOKENS],
+    /// Tokens written together ("abdoulkarim").
+    pub concat: u32,
+    /// Keys joined: the value whose frequency drives the term-frequency adjustment.
+    pub key_concat: u32,
+}
+
+impl NameIds {
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn keys(&self) -> &[u32] {
+        &self.keys[..self.len as usize]
+    }
+    pub fn tokens(&self) -> &[u32] {
+        &self.tokens[..self.len as usize]
+    }
+    /// The first key (blocking uses it), 0 when empty.
+    pub fn first_key(&self) -> u32 {
+        if self.len == 0 {
+            0
+        } else {
+            self.keys[0]
+        }
+    }
+}
+
+/// The strings of a normalised record, before interning (computed in parallel).
+#[derive(Debug, Clone, Default)]
+pub struct NormalizedRecord {
+    pub family: NormalizedName,
+    pub given: NormalizedName,
+    pub sex: Sex,
+    pub birth: Option<BirthDate>,
+    pub phone: u64,
+    pub region: String,
+    pub cercle: String,
+    pub document: String,
+}
+
+impl NormalizedRecord {
+    pub fn new(r: &Record) -> Self {
+        NormalizedRecord {
+            family: NormalizedName::new(&r.family_name),
+            given: NormalizedName::new(&r.given_name),
+            sex: r.sex,
+            birth: r.birth,
+            phone: normalize_phone(&r.phone).unwrap_or(0),
+            region: crate::normalize::fold(&r.region),
+            cercle: crate::normalize::fold(&r.cercle),
+            document: normalize_document(&r.document),
+        }
+    }
+}
+
+/// A registration ready for comparison: ~130 bytes, all ids.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prepared {
+    pub family: NameIds,
+    pub given: NameIds,
+    pub sex: Sex,
+    pub birth: Option<BirthDate>,
+    /// Normalised phone, 0 when unknown.
+    pub phone: u64,
+    pub region: u32,
+    pub cercle: u32,
+    pub document: u32,
+}
+
+fn name_ids(n: &NormalizedName, interner: &mut impl Intern) -> NameIds {
+    let mut ids = NameIds::default();
+    let len = n.tokens.len().min(MAX_TOKENS);
+    ids.len = len as u8;
+    for i in 0..len {
+        ids.tokens[i] = interner.intern_str(&n.tokens[i]);
+        ids.keys[i] = interner.intern_str(&n.keys[i]);
+    }
+    if len > 0 {
+        ids.concat = interner.intern_str(&n.tokens[..len].concat());
+        ids.key_concat = interner.intern_str(&n.keys[..len].join(" "));
+    }
+    ids
+}
+
+impl Prepared {
+    pub fn from_normalized(n: &NormalizedRecord, interner: &mut impl Intern) -> Prepared {
+        Prepared {
+            family: name_ids(&n.family, interner),
+            given: name_ids(&n.given, interner),
+            sex: n.sex,
+            birth: n.birth,
+            phone: n.phone,
+            region: interner.intern_str(&n.region),
+            cercle: interner.intern_str(&n.cercle),
+            document: interner.intern_str(&n.document),
+        }
+    }
+    pub fn new(r: &Record, interner: &mut impl Intern) -> Prepared {
+        Prepared::from_normalized(&NormalizedRecord::new(r), interner)
+    }
+}
+
+/// Name levels.
+pub const NAME_DIFFERENT: u8 = 1;
+pub const NAME_FUZZY: u8 = 2;
+pub const NAME_PHONETIC: u8 = 3;
+pub const NAME_EXACT: u8 = 4;
+
+/// Jaro–Winkler similarity at or above which two names are a "fuzzy" match (a typo).
+pub const FUZZY_THRESHOLD: f64 = 0.9;
+
+/// Compares two names: 0 when one is missing, then different / fuzzy (typo, Jaro–Winkler ≥ 0.9 or
+/// one edit) / phonetic (same keys, or every token of the shorter name found in the longer) / exact.
+pub fn name_level(a: &NameIds, b: &NameIds, strings: &impl Strings) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return 0;
+    }
+    if a.concat == b.concat {
+        return NAME_EXACT;
+    }
+    if a.key_concat == b.key_concat {
+        return NAME_PHONETIC;
+    }
+    let (short, long) = if a.len <= b.len { (a, b) } else { (b, a) };
+    if short.keys().iter().all(|k| long.keys().contains(k)) {
+        return NAME_PHONETIC;
+    }
+    let (ca, cb) = (strings.get(a.concat), strings.get(b.concat));
+    if similar(ca, cb) || similar(strings.get(a.key_concat), strings.get(b.key_concat)) {
+        return NAME_FUZZY;
+    }
+    if short.len > 1 || long.len > 1 {
+        let all = short
+            .tokens()
+            .iter()
+            .all(|&t| long.tokens().iter().any(|&u| t == u || similar(strings.get(t), strings.get(u))));
+        if all {
+            return NAME_FUZZY;
+        }
+    }
+    NAME_DIFFERENT
+}
+
+fn similar(a: &str, b: &str) -> bool {
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 3 || la == 0 || lb == 0 {
+        return false;
+    }
+    if la >= 4 && lb >= 4 && one_edit(a.as_bytes(), b.as_bytes()) {
+        return true;
+    }
+    strsim::jaro_winkler(a, b) >= FUZZY_THRESHOLD
+}
+
+/// True when a and b differ by at most one substitution, insertion, deletion or transposition of
+/// adjacent letters (optimal string alignment distance ≤ 1), without allocating.
+pub fn one_edit(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if prefix == a.len() {
+        return b.len() - a.len() <= 1;
+    }
+    let (ra, rb) = (&a[prefix..], &b[prefix..]);
+    match b.len() - a.len() {
+        0 => ra[1..] == rb[1..] || (ra.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..]),
+        1 => ra == &rb[1..],
+        _ => false,
+    }
+}
+
+/// Name levels of a pair, in the orientation that fits best: `swapped` when the family name of
+/// one registration is the given name of the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameMatch {
+    pub family: u8,
+    pub given: u8,
+    pub swapped: bool,
+}
+
+pub fn compare_names(a: &Prepared, b: &Prepared, strings: &impl Strings) -> NameMatch {
+    let family = name_level(&a.family, &b.family, strings);
+    let given = name_level(&a.given, &b.given, strings);
+    if family == NAME_EXACT && given == NAME_EXACT {
+        return NameMatch { family, given, swapped: false };
+    }
+    let sf = name_level(&a.family, &b.given, strings);
+    if sf < NAME_FUZZY {
+        return NameMatch { family, given, swapped: false };
+    }
+    let sg = name_level(&a.given, &b.family, strings);
+    if (sf + sg) as u32 > (family + given) as u32 && sf >= NAME_FUZZY && sg >= NAME_FUZZY {
+        NameMatch { family: sf, given: sg, swapped: true }
+    } else {
+        NameMatch { family, given, swapped: false }
+    }
+}
+
+/// Birth date levels.
+pub const BIRTH_DIFFERENT: u8 = 1;
+pub const BIRTH_CLOSE: u8 = 2;
+pub const BIRTH_COMPATIBLE: u8 = 3;
+pub const BIRTH_EXACT: u8 = 4;
+
+/// Compares birth dates respecting their precision: exact (two full dates, equal), compatible
+/// (same year, one or both known only by year or by the 1 January placeholder, or same year and
+/// month with an unknown day), close (same year but another day or month, day and month
+/// transposed, or one year apart on the same day), different.
+pub fn birth_level(a: Option<BirthDate>, b: Option<BirthDate>) -> u8 {
+    let (Some(a), Some(b)) = (a, b) else { return 0 };
+    if a.year == b.year {
+        if a.is_precise() && b.is_precise() {
+            return if a.month == b.month && a.day == b.day { BIRTH_EXACT } else { BIRTH_CLOSE };
+        }
+        if a.month == 0 || b.month == 0 || a.month == b.month {
+            return BIRTH_COMPATIBLE;
+        }
+        return BIRTH_CLOSE;
+    }
+    if a.year.abs_diff(b.year) == 1 && (a.month == 0 || b.month == 0 || (a.month == b.month && a.day == b.day)) {
+        return BIRTH_CLOSE;
+    }
+    if a.year.abs_diff(b.year) <= 10
+        && a.is_precise()
+        && b.is_precise()
+        && a.month == b.month
+        && a.day == b.day
+        && (a.year % 10 == b.year % 10 || a.year / 10 == b.year / 10)
+    {
+        // One digit of the year mistyped.
+        return BIRTH_CLOSE;
+    }
+    BIRTH_DIFFERENT
+}
+
+/// Two-level comparisons (different = 1, same = 2, missing = 0).
+pub fn same_level<T: PartialEq + Default>(a: T, b: T) -> u8 {
+    let none = T::default();
+    if a == none || b == none {
+        0
+    } else if a == b {
+        2
+    } else {
+        1
+    }
+}
+
+pub fn sex_level(a: Sex, b: Sex) -> u8 {
+    same_level(a, b)
+}
+
+/// Place of origin: 3 same cercle, 2 same region (cercle unknown or different), 1 different region.
+pub fn origin_level(a: &Prepared, b: &Prepared) -> u8 {
+    if a.cercle != 0 && a.cercle == b.cercle {
+        return 3;
+    }
+    if a.region == 0 || b.region == 0 {
+        return 0;
+    }
+    if a.region == b.region {
+        2
+    } else {
+        1
+    }
+}
+
+/// The levels of every field for one pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Comparison {
+    pub names: NameMatch,
+    pub levels: [u8; crate::model::FIELDS],
+}
+
+pub fn compare(a: &Prepared, b: &Prepared, strings: &impl Strings) -> Comparison {
+    let names = compare_names(a, b, strings);
+    let levels = [
+        names.family,
+        names.given,
+        birth_level(a.birth, b.birth),
+        sex_level(a.sex, b.sex),
+        same_level(a.phone, b.phone),
+        origin_level(a, b),
+        same_level(a.document, b.document),
+    ];
+    Comparison { names, levels }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::BirthDate;
+    use proptest::prelude::*;
+
+    fn rec(family: &str, given: &str) -> Record {
+        Record { family_name: family.into(), given_name: given.into(), ..Record::default() }
+    }
+
+    fn names(a: (&str, &str), b: (&str, &str)) -> NameMatch {
+        let mut i = Interner::default();
+        let pa = Prepared::new(&rec(a.0, a.1), &mut i);
+        let pb = Prepared::new(&rec(b.0, b.1), &mut i);
+        compare_names(&pa, &pb, &i)
+    }
+
+    #[test]
+    fn name_levels() {
+        assert_eq!(names(("Traoré", "Mamadou"), ("TRAORE", "Mamadou")).family, NAME_EXACT);
+        assert_eq!(names(("Coulibaly", "Mamadou"), ("Kulibali", "Mahamadou")).family, NAME_PHONETIC);
+        assert_eq!(names(("Coulibaly", "Mamadou"), ("Kulibali", "Mahamadou")).given, NAME_PHONETIC);
+        assert_eq!(names(("Sangaré", "Fanta"), ("Sangaré", "Fatoumata")).given, NAME_PHONETIC);
+        assert_eq!(names(("Sangaré", "Fanta"), ("Sangaer", "Fanta")).family, NAME_FUZZY);
+        assert_eq!(names(("Diarra", "Awa"), ("Konaté", "Awa")).family, NAME_DIFFERENT);
+        let swapped = names(("Keïta", "Moussa"), ("Moussa", "Keita"));
+        assert!(swapped.swapped);
+        assert_eq!((swapped.family, swapped.given), (NAME_EXACT, NAME_EXACT));
+        assert_eq!(names(("", "Moussa"), ("Keita", "Moussa")).family, 0);
+        assert_eq!(names(("Ag Mohamed", "Intalla"), ("Mohamed", "Intalla")).family, NAME_EXACT);
+    }
+
+    #[test]
+    fn birth_levels_respect_precision() {
+        let full = |y, m, d| Some(BirthDate { year: y, month: m, day: d });
+        let year = |y| Some(BirthDate::year_only(y));
+        assert_eq!(birth_level(full(1990, 3, 4), full(1990, 3, 4)), BIRTH_EXACT);
+        assert_eq!(birth_level(full(1990, 3, 4), year(1990)), BIRTH_COMPATIBLE);
+        assert_eq!(birth_level(year(1990), year(1990)), BIRTH_COMPATIBLE);
+        assert_eq!(birth_level(full(1990, 3, 4), full(1990, 4, 3)), BIRTH_CLOSE);
+        assert_eq!(birth_level(full(1990, 3, 4), full(1991, 3, 4)), BIRTH_CLOSE);
+        assert_eq!(birth_level(year(1990), year(1991)), BIRTH_CLOSE);
+        assert_eq!(birth_level(full(1990, 3, 4), full(1975, 8, 9)), BIRTH_DIFFERENT);
+        assert_eq!(birth_level(None, full(1975, 8, 9)), 0);
+    }
+
+    #[test]
+    fn other_fields() {
+        let mut i = Interner::default();
+        let a = Prepared::new(
+            &Record {
+                phone: "+223 76 00 00 01".into(),
+                region: "Kayes".into(),
+                cercle: "Kita".into(),
+                ..rec("A", "B")
+            },
+            &mut i,
+        );
+        let b = Prepared::new(
+            &Record { phone: "76000001".into(), region: "KAYES".into(), cercle: "Diéma".into(), ..rec("A", "B") },
+            &mut i,
+        );
+        let c = compare(&a, &b, &i);
+        assert_eq!(c.levels[4], 2);
+        assert_eq!(c.levels[5], 2);
+        assert_eq!(c.levels[6], 0);
+        assert_eq!(c.levels[3], 0);
+    }
+
+    #[test]
+    fn one_edit_distance() {
+        assert!(one_edit(b"traore", b"traore"));
+        assert!(one_edit(b"traore", b"traroe"));
+        assert!(one_edit(b"traore", b"traor"));
+        assert!(one_edit(b"traore", b"trapre"));
+        assert!(one_edit(b"traore", b"ttraore"));
+        assert!(!one_edit(b"traore", b"toure"));
+        assert!(!one_edit(b"keita", b"kieta2"));
+    }
+
+    proptest! {
+        /// Swapping given and family names keeps the names matching fully.
+        #[test]
+        fn swapping_names_keeps_a_high_score(family in "[A-Za-zéïè]{2,10}", given in "[A-Za-zéïè]{2,10}") {
+            let m = names((&family, &given), (&given, &family));
+            prop_assert!(m.family >= NAME_PHONETIC && m.given >= NAME_PHONETIC, "{m:?}");
+        }
+
+        /// Case and accents never change a name's level.
+        #[test]
+        fn case_and_accents_are_ignored(family in "[a-z]{2,10}", given in "[a-z]{2,10}") {
+            let upper = (family.to_uppercase(), given.to_uppercase());
+            let m = names((&family, &given), (&upper.0, &upper.1));
+            prop_assert_eq!((m.family, m.given), (NAME_EXACT, NAME_EXACT));
+        }
+
+        /// The phonetic key is stable under the transliteration habits it is built to ignore.
+        #[test]
+        fn phonetic_key_ignores_transliteration(stem in "[bkmnst][aeiu][bkmnst][aiu]") {
+            use crate::normalize::phonetic_key;
+            let ou = stem.replace('u', "ou");
+            prop_assert_eq!(phonetic_key(&stem), phonetic_key(&ou));
+            let doubled: String = stem.chars().flat_map(|c| [c, c]).collect();
+            prop_assert_eq!(phonetic_key(&stem), phonetic_key(&doubled));
+            prop_assert_eq!(phonetic_key(&format!("{stem}e")), phonetic_key(&format!("{stem}é").replace('é', "e")));
+        }
+    }
+}

@@ -1,0 +1,525 @@
+//! The Fellegi–Sunter model: how much each field level says for or against "same person".
+//!
+//! For every field and level, `m` is the probability of that level when the two registrations are
+//! the same person and `u` when they are not; the match weight of a level is log2(m/u), and the
+//! weights of the fields add up (with the prior odds) to the weight of the pair. m and u are
+//! estimated by expectation–maximisation on the comparison patterns of the data itself, so no
+//! labelled pairs are needed. A handful of surnames (Traoré, Coulibaly, Diarra, Keïta…) cover a
+//! large share of Mali's population, so agreeing on one of them says little: the term-frequency
+//! adjustment lowers the weight of an agreement on a common value and raises it on a rare one.
+
+use crate::compare::{Comparison, Prepared};
+use rustc_hash::FxHashMap;
+
+/// Number of compared fields.
+pub const FIELDS: usize = 7;
+/// Highest level of any field (levels run 1..=MAX_LEVEL; 0 = missing).
+pub const MAX_LEVEL: usize = 4;
+
+/// The compared fields, in the order of `Comparison::levels`.
+pub const FIELD_NAMES: [&str; FIELDS] =
+    ["family_name", "given_name", "date_of_birth", "sex", "phone", "origin", "document"];
+
+/// Number of levels of each field.
+pub const FIELD_LEVELS: [usize; FIELDS] = [4, 4, 4, 2, 2, 3, 2];
+
+/// Labels of the levels of each field (index level-1), for explanations.
+pub fn level_label(field: usize, level: u8) -> &'static str {
+    if level == 0 {
+        return "missing";
+    }
+    match (field, level) {
+        (0 | 1, 1) => "different",
+        (0 | 1, 2) => "similar (typo)",
+        (0 | 1, 3) => "phonetic or listed variant",
+        (0 | 1, 4) => "exact",
+        (2, 1) => "different",
+        (2, 2) => "close (day/month or one year off)",
+        (2, 3) => "same year (imprecise date)",
+        (2, 4) => "exact",
+        (5, 1) => "different region",
+        (5, 2) => "same region",
+        (5, 3) => "same cercle",
+        (_, 1) => "different",
+        _ => "same",
+    }
+}
+
+/// Packs the levels of a comparison into one integer (3 bits a field), the unit of EM.
+pub fn pattern(levels: &[u8; FIELDS]) -> u32 {
+    levels.iter().enumerate().fold(0u32, |acc, (f, &l)| acc | ((l as u32) << (3 * f)))
+}
+
+pub fn unpack(pattern: u32) -> [u8; FIELDS] {
+    let mut levels = [0u8; FIELDS];
+    for (f, l) in levels.iter_mut().enumerate() {
+        *l = ((pattern >> (3 * f)) & 7) as u8;
+    }
+    levels
+}
+
+/// The model's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Share of matches among the compared (candidate) pairs.
+    pub lambda: f64,
+    /// m[field][level-1].
+    pub m: [[f64; MAX_LEVEL]; FIELDS],
+    /// u[field][level-1].
+    pub u: [[f64; MAX_LEVEL]; FIELDS],
+}
+
+impl Default for Params {
+    /// Reasonable starting values (also the EM starting point): agreement is likely among
+    /// matches and unlikely among non-matches.
+    fn default() -> Self {
+        let mut m = [[0.0; MAX_LEVEL]; FIELDS];
+        let mut u = [[0.0; MAX_LEVEL]; FIELDS];
+        m[0] = [0.03, 0.07, 0.3, 0.6];
+        u[0] = [0.9, 0.05, 0.03, 0.02];
+        m[1] = m[0];
+        u[1] = u[0];
+        m[2] = [0.05, 0.1, 0.35, 0.5];
+        u[2] = [0.85, 0.08, 0.05, 0.02];
+        m[3] = [0.05, 0.95, 0.0, 0.0];
+        u[3] = [0.5, 0.5, 0.0, 0.0];
+        // Phones change often between registrations.
+        m[4] = [0.5, 0.5, 0.0, 0.0];
+        u[4] = [0.99, 0.01, 0.0, 0.0];
+        m[5] = [0.1, 0.2, 0.7, 0.0];
+        u[5] = [0.7, 0.2, 0.1, 0.0];
+        m[6] = [0.05, 0.95, 0.0, 0.0];
+        u[6] = [0.999, 0.001, 0.0, 0.0];
+        Params { lambda: 0.1, m, u }
+    }
+}
+
+/// What EM did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmReport {
+    pub iterations: usize,
+    pub converged: bool,
+    pub pairs: u64,
+}
+
+const FLOOR: f64 = 1e-6;
+
+/// Expectation–maximisation over comparison patterns (pattern → number of pairs), starting from
+/// `start`. Stops when no parameter moves by more than `tolerance` or after `max_iterations`.
+pub fn estimate(counts: &[(u32, u64)], start: &Params, max_iterations: usize, tolerance: f64) -> (Params, EmReport) {
+    estimate_with(counts, start, &EmOptions::default(), max_iterations, tolerance)
+}
+
+/// What EM may move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmOptions {
+    /// Keep u as given (estimated from random pairs instead).
+    pub fix_u: bool,
+    /// Fields left out (a blocking rule made them agree, so they say nothing about these pairs).
+    pub ignore: [bool; FIELDS],
+}
+
+impl Default for EmOptions {
+    fn default() -> Self {
+        EmOptions { fix_u: false, ignore: [false; FIELDS] }
+    }
+}
+
+/// EM with options: see [`EmOptions`]. Ignored fields keep their starting m and u.
+pub fn estimate_with(
+    counts: &[(u32, u64)],
+    start: &Params,
+    options: &EmOptions,
+    max_iterations: usize,
+    tolerance: f64,
+) -> (Params, EmReport) {
+    let mut p = start.clone();
+    let total: u64 = counts.iter().map(|c| c.1).sum();
+    let patterns: Vec<[u8; FIELDS]> = counts
+        .iter()
+        .map(|c| {
+            let mut levels = unpack(c.0);
+            for f in 0..FIELDS {
+                if options.ignore[f] {
+                    levels[f] = 0;
+                }
+            }
+            levels
+        })
+        .collect();
+    let mut report = EmReport { iterations: 0, converged: false, pairs: total };
+    if total == 0 {
+        return (p, report);
+    }
+    for it in 0..max_iterations {
+        let mut mc = [[0.0f64; MAX_LEVEL]; FIELDS];
+        let mut uc = [[0.0f64; MAX_LEVEL]; FIELDS];
+        let mut matches = 0.0;
+        for (levels, &(_, n)) in patterns.iter().zip(counts) {
+            let (mut lm, mut lu) = (p.lambda, 1.0 - p.lambda);
+            for f in 0..FIELDS {
+                let l = levels[f] as usize;
+                if l > 0 {
+                    lm *= p.m[f][l - 1];
+                    lu *= p.u[f][l - 1];
+                }
+            }
+            let g = if lm + lu > 0.0 { lm / (lm + lu) } else { 0.0 };
+            let (gm, gu) = (g * n as f64, (1.0 - g) * n as f64);
+            matches += gm;
+            for f in 0..FIELDS {
+                let l = levels[f] as usize;
+                if l > 0 {
+                    mc[f][l - 1] += gm;
+                    uc[f][l - 1] += gu;
+                }
+            }
+        }
+        let mut next = p.clone();
+        next.lambda = (matches / total as f64).clamp(FLOOR, 1.0 - FLOOR);
+        for f in 0..FIELDS {
+            let n = FIELD_LEVELS[f];
+            let (sm, su): (f64, f64) = (mc[f][..n].iter().sum(), uc[f][..n].iter().sum());
+            if sm > 0.0 && !options.ignore[f] {
+                for l in 0..n {
+                    next.m[f][l] = (mc[f][l] / sm).max(FLOOR);
+                }
+            }
+            if su > 0.0 && !options.fix_u {
+                for l in 0..n {
+                    next.u[f][l] = (uc[f][l] / su).max(FLOOR);
+                }
+            }
+        }
+        let mut delta = (next.lambda - p.lambda).abs();
+        for f in 0..FIELDS {
+            for l in 0..MAX_LEVEL {
+                delta = delta.max((next.m[f][l] - p.m[f][l]).abs()).max((next.u[f][l] - p.u[f][l]).abs());
+            }
+        }
+        p = next;
+        report.iterations = it + 1;
+        if delta < tolerance {
+            report.converged = true;
+            break;
+        }
+    }
+    (p, report)
+}
+
+/// The share of matches among *all* pairs of a population of `total_pairs` pairs, given the
+/// pattern counts of its candidate pairs (pairs outside the candidates taken as non-matches):
+/// the fixed point of EM with m and u held.
+pub fn estimate_prior(counts: &[(u32, u64)], params: &Params, total_pairs: f64) -> f64 {
+    let patterns: Vec<([u8; FIELDS], u64)> = counts.iter().map(|c| (unpack(c.0), c.1)).collect();
+    let candidates: u64 = counts.iter().map(|c| c.1).sum();
+    let total = total_pairs.max(candidates as f64).max(1.0);
+    let mut lambda = (candidates as f64 / total / 2.0).clamp(1e-12, 0.5);
+    for _ in 0..200 {
+        let mut matches = 0.0;
+        for (levels, n) in &patterns {
+            let (mut lm, mut lu) = (lambda, 1.0 - lambda);
+            for f in 0..FIELDS {
+                let l = levels[f] as usize;
+                if l > 0 {
+                    lm *= params.m[f][l - 1];
+                    lu *= params.u[f][l - 1];
+                }
+            }
+            matches += *n as f64 * lm / (lm + lu);
+        }
+        let next = (matches / total).clamp(1e-12, 1.0 - 1e-9);
+        let done = ((next - lambda) / lambda).abs() < 1e-6;
+        lambda = next;
+        if done {
+            break;
+        }
+    }
+    lambda
+}
+
+/// How often each name key occurs: drives the term-frequency adjustment.
+#[derive(Debug, Clone, Default)]
+pub struct Frequencies {
+    /// Occurrences of each family-name key_concat id, and of each given-name one.
+    pub family: FxHashMap<u32, u32>,
+    pub given: FxHashMap<u32, u32>,
+    pub total: u64,
+    /// Σ p² over family values and over given values (chance that two random people agree).
+    pub family_sq: f64,
+    pub given_sq: f64,
+}
+
+impl Frequencies {
+    pub fn from_records(records: &[Prepared]) -> Frequencies {
+        let mut f = Frequencies::default();
+        for r in records {
+            f.add(r);
+        }
+        f.refresh();
+        f
+    }
+    /// Counts one more registration (call `refresh` after a batch of changes).
+    pub fn add(&mut self, r: &Prepared) {
+        if !r.family.is_empty() {
+            *self.family.entry(r.family.key_concat).or_default() += 1;
+        }
+        if !r.given.is_empty() {
+            *self.given.entry(r.given.key_concat).or_default() += 1;
+        }
+        self.total += 1;
+    }
+    pub fn remove(&mut self, r: &Prepared) {
+        for (map, key) in [(&mut self.family, r.family.key_concat), (&mut self.given, r.given.key_concat)] {
+            if key != 0 {
+                if let Some(c) = map.get_mut(&key) {
+                    *c -= 1;
+                    if *c == 0 {
+                        map.remove(&key);
+                    }
+                }
+            }
+        }
+        self.total = self.total.saturating_sub(1);
+    }
+    /// Recomputes the squared sums.
+    pub fn refresh(&mut self) {
+        let n = self.total.max(1) as f64;
+        self.family_sq = self.family.values().map(|&c| (c as f64 / n).powi(2)).sum();
+        self.given_sq = self.given.values().map(|&c| (c as f64 / n).powi(2)).sum();
+    }
+    fn share(map: &FxHashMap<u32, u32>, key: u32, total: u64) -> f64 {
+        (map.get(&key).copied().unwrap_or(1).max(1) as f64) / total.max(1) as f64
+    }
+}
+
+/// Largest term-frequency adjustment, in bits, either way.
+pub const MAX_TF_BITS: f64 = 5.0;
+
+/// A scored pair, with the weight of each field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub prior: f64,
+    /// (field, level, weight in bits including the term-frequency adjustment, the adjustment).
+    pub fields: Vec<FieldWeight>,
+    pub swapped_names: bool,
+    pub weight: f64,
+    pub probability: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldWeight {
+    pub field: &'static str,
+    pub level: &'static str,
+    pub weight: f64,
+    pub tf_adjustment: f64,
+}
+
+impl std::fmt::Display for Explanation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .fields
+            .iter()
+            .map(|w| format!("{} {} ({:+.1})", w.field.replace('_', " "), w.level, w.weight))
+            .collect();
+        write!(f, "{}", parts.join("; "))?;
+        if self.swapped_names {
+            write!(f, "; names swapped")?;
+        }
+        Ok(())
+    }
+}
+
+/// A trained model: weights per field and level, ready to score pairs.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub params: Params,
+    /// log2(m/u), [field][level-1].
+    pub weights: [[f64; MAX_LEVEL]; FIELDS],
+    pub prior: f64,
+}
+
+pub fn log2_odds(p: f64) -> f64 {
+    (p / (1.0 - p)).log2()
+}
+
+pub fn probability(weight: f64) -> f64 {
+    let odds = weight.exp2();
+    odds / (1.0 + odds)
+}
+
+impl Model {
+    pub fn new(params: Params) -> Model {
+        let mut weights = [[0.0; MAX_LEVEL]; FIELDS];
+        for f in 0..FIELDS {
+            for l in 0..FIELD_LEVELS[f] {
+                weights[f][l] = (params.m[f][l].max(FLOOR) / params.u[f][l].max(FLOOR)).log2();
+            }
+        }
+        let prior = log2_odds(params.lambda.clamp(FLOOR, 1.0 - FLOOR));
+        Model { params, weights, prior }
+    }
+
+    fn tf_adjustment(&self, c: &Comparison, a: &Prepared, b: &Prepared, freq: &Frequencies, field: usize) -> f64 {
+        let level = c.levels[field];
+        if level < crate::compare::NAME_PHONETIC || freq.total == 0 {
+            return 0.0;
+        }
+        // The value agreed on, in the orientation chosen: a name found in the other field of the
+        // other registration (swapped names) counts at its frequency in either field, the higher.
+        let (ka, kb, sq) = match (field, c.names.swapped) {
+            (0, false) => (a.family.key_concat, b.family.key_concat, freq.family_sq),
+            (0, true) => (a.family.key_concat, b.given.key_concat, freq.family_sq.max(freq.given_sq)),
+            (1, false) => (a.given.key_concat, b.given.key_concat, freq.given_sq),
+            (_, _) => (a.given.key_concat, b.family.key_concat, freq.family_sq.max(freq.given_sq)),
+        };
+        let share_of = |k: u32| {
+            let fam = if field == 0 || c.names.swapped { Frequencies::share(&freq.family, k, freq.total) } else { 0.0 };
+            let giv = if field == 1 || c.names.swapped { Frequencies::share(&freq.given, k, freq.total) } else { 0.0 };
+            fam.max(giv)
+        };
+        let share = share_of(ka).max(share_of(kb));
+        if sq <= 0.0 {
+            return 0.0;
+        }
+        (sq / share).log2().clamp(-MAX_TF_BITS, MAX_TF_BITS)
+    }
+
+    /// The match weight of a compared pair (prior included), in bits.
+    pub fn weight(&self, c: &Comparison, a: &Prepared, b: &Prepared, freq: &Frequencies) -> f64 {
+        let mut w = self.prior;
+        for f in 0..FIELDS {
+            let l = c.levels[f];
+            if l > 0 {
+                w += self.weights[f][l as usize - 1];
+            }
+        }
+        w + self.tf_adjustment(c, a, b, freq, 0) + self.tf_adjustment(c, a, b, freq, 1)
+    }
+
+    /// The weight of a pair field by field, for a person to read.
+    pub fn explain(&self, c: &Comparison, a: &Prepared, b: &Prepared, freq: &Frequencies) -> Explanation {
+        let mut fields = Vec::new();
+        let mut total = self.prior;
+        for f in 0..FIELDS {
+            let l = c.levels[f];
+            if l == 0 {
+                continue;
+            }
+            let tf = if f < 2 { self.tf_adjustment(c, a, b, freq, f) } else { 0.0 };
+            let w = self.weights[f][l as usize - 1] + tf;
+            total += w;
+            fields.push(FieldWeight { field: FIELD_NAMES[f], level: level_label(f, l), weight: w, tf_adjustment: tf });
+        }
+        Explanation {
+            prior: self.prior,
+            fields,
+            swapped_names: c.names.swapped,
+            weight: total,
+            probability: probability(total),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny deterministic generator (xorshift) so the fixture needs no dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> f64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 >> 11) as f64 / (1u64 << 53) as f64
+        }
+        fn pick(&mut self, probs: &[f64]) -> u8 {
+            let x = self.next();
+            let mut acc = 0.0;
+            for (i, p) in probs.iter().enumerate() {
+                acc += p;
+                if x < acc {
+                    return i as u8 + 1;
+                }
+            }
+            probs.len() as u8
+        }
+    }
+
+    fn truth() -> Params {
+        let mut p = Params { lambda: 0.2, ..Params::default() };
+        p.m[0] = [0.05, 0.1, 0.25, 0.6];
+        p.u[0] = [0.8, 0.1, 0.06, 0.04];
+        p.m[1] = [0.04, 0.06, 0.3, 0.6];
+        p.u[1] = [0.85, 0.05, 0.06, 0.04];
+        p.m[2] = [0.1, 0.1, 0.3, 0.5];
+        p.u[2] = [0.9, 0.05, 0.04, 0.01];
+        p.m[3] = [0.02, 0.98, 0.0, 0.0];
+        p.u[3] = [0.5, 0.5, 0.0, 0.0];
+        p.m[4] = [0.6, 0.4, 0.0, 0.0];
+        p.u[4] = [0.999, 0.001, 0.0, 0.0];
+        p.m[5] = [0.1, 0.2, 0.7, 0.0];
+        p.u[5] = [0.8, 0.15, 0.05, 0.0];
+        p.m[6] = [0.1, 0.9, 0.0, 0.0];
+        p.u[6] = [0.999, 0.001, 0.0, 0.0];
+        p
+    }
+
+    #[test]
+    fn em_recovers_known_parameters() {
+        let t = truth();
+        let mut rng = Rng(0x9e3779b97f4a7c15);
+        let mut counts: FxHashMap<u32, u64> = FxHashMap::default();
+        for _ in 0..200_000 {
+            let is_match = rng.next() < t.lambda;
+            let mut levels = [0u8; FIELDS];
+            for f in 0..FIELDS {
+                let n = FIELD_LEVELS[f];
+                let probs = if is_match { &t.m[f][..n] } else { &t.u[f][..n] };
+                levels[f] = rng.pick(probs);
+            }
+            *counts.entry(pattern(&levels)).or_default() += 1;
+        }
+        let counts: Vec<(u32, u64)> = counts.into_iter().collect();
+        let (p, report) = estimate(&counts, &Params::default(), 500, 1e-7);
+        assert!(report.converged, "{report:?}");
+        assert!((p.lambda - t.lambda).abs() < 0.01, "lambda {}", p.lambda);
+        for f in 0..FIELDS {
+            for l in 0..FIELD_LEVELS[f] {
+                assert!((p.m[f][l] - t.m[f][l]).abs() < 0.02, "m[{f}][{l}] = {} vs {}", p.m[f][l], t.m[f][l]);
+                assert!((p.u[f][l] - t.u[f][l]).abs() < 0.02, "u[{f}][{l}] = {} vs {}", p.u[f][l], t.u[f][l]);
+            }
+        }
+    }
+
+    #[test]
+    fn patterns_round_trip() {
+        let levels = [4, 3, 2, 1, 2, 3, 0];
+        assert_eq!(unpack(pattern(&levels)), levels);
+    }
+
+    #[test]
+    fn common_surnames_weigh_less_than_rare_ones() {
+        use crate::compare::{compare, Interner, Record};
+        let mut i = Interner::default();
+        let mut records = Vec::new();
+        for n in 0..100 {
+            let family = if n < 40 { "Traoré".to_string() } else { format!("Rare{n}") };
+            records.push(Prepared::new(
+                &Record { family_name: family, given_name: format!("G{n}"), ..Record::default() },
+                &mut i,
+            ));
+        }
+        let freq = Frequencies::from_records(&records);
+        let model = Model::new(Params::default());
+        let common = Prepared::new(&Record { family_name: "Traore".into(), ..Record::default() }, &mut i);
+        let rare = Prepared::new(&Record { family_name: "RARE77".into(), ..Record::default() }, &mut i);
+        let wc = model.weight(&compare(&records[0], &common, &i), &records[0], &common, &freq);
+        let wr = model.weight(&compare(&records[77], &rare, &i), &records[77], &rare, &freq);
+        assert!(wr > wc + 3.0, "rare {wr} common {wc}");
+        let e = model.explain(&compare(&records[0], &common, &i), &records[0], &common, &freq);
+        assert!(e.fields[0].tf_adjustment < 0.0);
+        assert!(e.to_string().contains("family name exact"));
+    }
+}
