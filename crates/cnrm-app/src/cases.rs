@@ -175,11 +175,7 @@ pub async fn list(app: &App, actor: &Actor, query: &CaseQuery) -> Result<Page<Ca
 
 /// A case file, if the actor may see it. The view is audited.
 pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<CaseFile, AppError> {
-    actor.require(Permission::CaseRead)?;
-    let file = app.db.case_file(id).await?.ok_or(AppError::NotFound)?;
-    if !may_see(actor, &file.case) {
-        return Err(AppError::NotFound);
-    }
+    let file = visible(app, actor, id).await?;
     app.db.append_audit(&actor.event("case.view", "case", Some(id.to_string()), json!({}))).await?;
     Ok(file)
 }
@@ -189,21 +185,32 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<CaseFile, AppErro
 /// Out of reach is `NotFound`, never `Forbidden`: the case's existence is not revealed.
 pub async fn visible(app: &App, actor: &Actor, id: Uuid) -> Result<CaseFile, AppError> {
     actor.require(Permission::CaseRead)?;
-    let file = app.db.case_file(id).await?.ok_or(AppError::NotFound)?;
-    if !may_see(actor, &file.case) {
-        return Err(AppError::NotFound);
-    }
-    Ok(file)
+    in_reach(app, actor, id, Reach::See).await
 }
 
 /// A case file the actor may change (`NotFound` when out of sight, `Forbidden` when only visible).
 pub async fn changeable(app: &App, actor: &Actor, id: Uuid) -> Result<CaseFile, AppError> {
     actor.require(Permission::CaseWrite)?;
+    in_reach(app, actor, id, Reach::Change).await
+}
+
+/// What an actor needs to do with a case, for [`in_reach`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    See,
+    Change,
+}
+
+/// A case file by the case's reach alone: `NotFound` when the actor may not see it, `Forbidden`
+/// when they may see but not change it and `reach` is [`Reach::Change`]. Unlike [`visible`] and
+/// [`changeable`], it does not first demand the permission itself, so that a role without it
+/// learns no more than "not found" (the referral sender's side, the plan, the timeline).
+pub async fn in_reach(app: &App, actor: &Actor, id: Uuid, reach: Reach) -> Result<CaseFile, AppError> {
     let file = app.db.case_file(id).await?.ok_or(AppError::NotFound)?;
     if !may_see(actor, &file.case) {
         return Err(AppError::NotFound);
     }
-    if !may_change(actor, &file.case) {
+    if reach == Reach::Change && !may_change(actor, &file.case) {
         return Err(AppError::Forbidden);
     }
     Ok(file)
@@ -238,6 +245,9 @@ pub struct PossibleMatch {
     pub birth_year: Option<i32>,
     /// The organisation holding the case (for matches elsewhere, only this is shown).
     pub organisation_id: Uuid,
+    /// Why, how likely, and for matches elsewhere the assistance given there (see `identity`).
+    #[serde(flatten)]
+    pub disclosure: crate::identity::MatchDisclosure,
 }
 
 pub enum RegistrationOutcome {
@@ -246,14 +256,9 @@ pub enum RegistrationOutcome {
     PossibleMatches(Vec<PossibleMatch>),
 }
 
-/// Persons whose names and birth year resemble the draft, as the actor may learn of them.
-async fn possible_matches(
-    app: &App,
-    actor: &Actor,
-    family: &str,
-    given: &str,
-    birth_year: i32,
-) -> Result<Vec<PossibleMatch>, AppError> {
+/// Persons whose name tokens match the draft's and birth year is within two years: the former
+/// rule, kept beside the matching engine (`identity::possible_matches` decides what is shown).
+pub(crate) async fn name_matches(app: &App, family: &str, given: &str, birth_year: i32) -> Result<Vec<Uuid>, AppError> {
     let tokens: Vec<String> = fold_name(&format!("{family} {given}")).split_whitespace().map(str::to_string).collect();
     if tokens.is_empty() {
         return Ok(Vec::new());
@@ -262,41 +267,15 @@ async fn possible_matches(
     let filter = CaseFilter { search: Some(CaseSearch::Name(tokens)), ..Default::default() };
     let page = PageRequest { page: 1, per_page: 20, sort: "arrival", descending: true, search: None };
     let found = app.db.cases(&everything, &filter, &page).await?;
-    let mut matches = Vec::new();
+    let mut persons: Vec<Uuid> = Vec::new();
     for summary in found.items {
-        if summary.birth_date.is_some_and(|d| (d.year() - birth_year).abs() > 2) {
+        if summary.birth_date.is_some_and(|d| (d.year() - birth_year).abs() > 2) || persons.contains(&summary.person_id)
+        {
             continue;
         }
-        let visible = summary.organisation_id == actor.user.organisation_id
-            && reaches(
-                actor,
-                Permission::CaseRead,
-                summary.organisation_id,
-                summary.assigned_to,
-                None,
-                summary.protection,
-            );
-        matches.push(if visible {
-            PossibleMatch {
-                case_id: Some(summary.id),
-                case_number: Some(summary.case_number),
-                person_id: Some(summary.person_id),
-                name: Some(format!("{} {}", summary.family_name, summary.given_names)),
-                birth_year: summary.birth_date.map(|d| d.year()),
-                organisation_id: summary.organisation_id,
-            }
-        } else {
-            PossibleMatch {
-                case_id: None,
-                case_number: None,
-                person_id: None,
-                name: None,
-                birth_year: None,
-                organisation_id: summary.organisation_id,
-            }
-        });
+        persons.push(summary.person_id);
     }
-    Ok(matches)
+    Ok(persons)
 }
 
 fn field_errors(errors: &mut FieldErrors, other: FieldErrors) {
@@ -375,14 +354,8 @@ pub async fn register(app: &App, actor: &Actor, input: &Registration) -> Result<
     let (person, ret, method, flags) = (person.unwrap(), ret.unwrap(), method.unwrap(), flags.unwrap());
 
     if existing.is_none() && !input.confirm_new_person {
-        let matches = possible_matches(
-            app,
-            actor,
-            &person.draft.family_name,
-            &person.draft.given_names,
-            person.draft.birth.date.year(),
-        )
-        .await?;
+        let document = person.documents.first().map(|d| d.number.clone());
+        let matches = crate::identity::possible_matches(app, actor, &person.draft, document.as_deref()).await?;
         if !matches.is_empty() {
             return Ok(RegistrationOutcome::PossibleMatches(matches));
         }
@@ -450,6 +423,9 @@ pub async fn register(app: &App, actor: &Actor, input: &Registration) -> Result<
         cnrm_store::StoreError::Conflict(_) => AppError::invalid("documents", "error-document-taken"),
         other => other.into(),
     })?;
+    if !new.existing_person {
+        crate::identity::reindex(app, &[new.person.id]).await;
+    }
     Ok(RegistrationOutcome::Registered(Box::new(CaseRecord { case_number: number, ..case })))
 }
 
@@ -498,6 +474,7 @@ pub async fn update_person(
         json!({ "person_id": person.id, "changes": changes }),
     );
     app.db.update_person(&person, &event).await?;
+    crate::identity::reindex(app, &[person.id]).await;
     Ok(person)
 }
 
@@ -718,10 +695,7 @@ pub async fn timeline(
     actor: &Actor,
     case_id: Uuid,
 ) -> Result<Vec<cnrm_domain::audit::AuditEntry>, AppError> {
-    let file = app.db.case_file(case_id).await?.ok_or(AppError::NotFound)?;
-    if !may_see(actor, &file.case) {
-        return Err(AppError::NotFound);
-    }
+    in_reach(app, actor, case_id, Reach::See).await?;
     let filter = cnrm_store::AuditFilter { entity_id: Some(case_id.to_string()), ..Default::default() };
     let page = PageRequest { page: 1, per_page: 200, sort: "seq", descending: true, search: None };
     Ok(app.db.audit_entries(&filter, &page).await?.items)

@@ -10,8 +10,11 @@ use cnrm_domain::assessment::{NeedsInput, SessionInput, SkillsInput};
 use cnrm_domain::lifecycle::case::CaseStatus;
 use cnrm_domain::paging::{PageRequest, MAX_PER_PAGE};
 use cnrm_domain::{FieldErrors, Permission};
-use cnrm_store::{new_id_and_time, CaseFile, CaseRecord, CounsellingSession, NeedsAssessment, SkillsAssessment, User};
+use cnrm_store::{
+    new_id_and_time, CaseFile, CaseRecord, CounsellingSession, NeedsAssessment, SkillsAssessment, StoreError, User,
+};
 use serde_json::json;
+use std::future::Future;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -97,26 +100,32 @@ pub async fn overview(app: &App, actor: &Actor, case_id: Uuid) -> Result<Counsel
 
 /// A case's sessions, newest first (audited reading).
 pub async fn sessions(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<CounsellingSession>, AppError> {
-    cases::visible(app, actor, case_id).await?;
-    let sessions = app.db.counselling_sessions(case_id).await?;
-    audit_view(app, actor, case_id, "sessions").await?;
-    Ok(sessions)
+    read_part(app, actor, case_id, "sessions", || app.db.counselling_sessions(case_id)).await
 }
 
 /// A case's needs assessments, newest first (audited reading).
 pub async fn needs_assessments(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<NeedsAssessment>, AppError> {
-    cases::visible(app, actor, case_id).await?;
-    let needs = app.db.needs_assessments(case_id).await?;
-    audit_view(app, actor, case_id, "needs").await?;
-    Ok(needs)
+    read_part(app, actor, case_id, "needs", || app.db.needs_assessments(case_id)).await
 }
 
 /// A case's skills assessments, newest first (audited reading).
 pub async fn skills_assessments(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<SkillsAssessment>, AppError> {
+    read_part(app, actor, case_id, "skills", || app.db.skills_assessments(case_id)).await
+}
+
+/// One part of a case's counselling (`fetch`), for those who may see the case; the reading is
+/// audited as `part`.
+async fn read_part<T, F: Future<Output = Result<Vec<T>, StoreError>>>(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    part: &str,
+    fetch: impl FnOnce() -> F,
+) -> Result<Vec<T>, AppError> {
     cases::visible(app, actor, case_id).await?;
-    let skills = app.db.skills_assessments(case_id).await?;
-    audit_view(app, actor, case_id, "skills").await?;
-    Ok(skills)
+    let records = fetch().await?;
+    audit_view(app, actor, case_id, part).await?;
+    Ok(records)
 }
 
 /// The case, if the actor may add to its counselling now: `NotFound`/`Forbidden` like any change,
@@ -135,6 +144,21 @@ async fn staff_problem(app: &App, case: &CaseRecord, raw: &str) -> Result<Option
     let Ok(id) = Uuid::parse_str(raw.trim()) else { return Ok(None) };
     let fits = app.db.user(id).await?.is_some_and(|u| u.organisation_id == case.organisation_id && works_on_cases(&u));
     Ok((!fits).then_some("error-counselling-staff"))
+}
+
+/// The draft of a record to add, checked as every record is: the case open and changeable by the
+/// actor, the input parsed (by `parse`, given the case's arrival date and today) and the member of
+/// staff chosen (`staff_id`, in the form's field `staff_field`) one of the case's organisation.
+async fn draft<T>(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    (staff_field, staff_id): (&'static str, &str),
+    parse: impl FnOnce(Date, Date) -> Result<T, FieldErrors>,
+) -> Result<T, AppError> {
+    let file = open_case(app, actor, case_id).await?;
+    let problem = staff_problem(app, &file.case, staff_id).await?;
+    with_staff(parse(file.case.ret.arrival_date, today()), staff_field, problem)
 }
 
 /// The draft, or every problem found with it and with the member of staff chosen.
@@ -163,9 +187,8 @@ pub async fn add_session(
     case_id: Uuid,
     input: &SessionInput,
 ) -> Result<CounsellingSession, AppError> {
-    let file = open_case(app, actor, case_id).await?;
-    let problem = staff_problem(app, &file.case, &input.counsellor_id).await?;
-    let draft = with_staff(input.parse(file.case.ret.arrival_date, today()), "counsellor_id", problem)?;
+    let staff = ("counsellor_id", input.counsellor_id.as_str());
+    let draft = draft(app, actor, case_id, staff, |arrival, today| input.parse(arrival, today)).await?;
     let (id, now) = new_id_and_time();
     let session = CounsellingSession {
         id,
@@ -198,9 +221,8 @@ pub async fn add_needs_assessment(
     case_id: Uuid,
     input: &NeedsInput,
 ) -> Result<NeedsAssessment, AppError> {
-    let file = open_case(app, actor, case_id).await?;
-    let problem = staff_problem(app, &file.case, &input.assessor_id).await?;
-    let draft = with_staff(input.parse(file.case.ret.arrival_date, today()), "assessor_id", problem)?;
+    let staff = ("assessor_id", input.assessor_id.as_str());
+    let draft = draft(app, actor, case_id, staff, |arrival, today| input.parse(arrival, today)).await?;
     let (id, now) = new_id_and_time();
     let highest = draft.highest_level();
     let assessment = NeedsAssessment {
@@ -238,9 +260,8 @@ pub async fn add_skills_assessment(
     case_id: Uuid,
     input: &SkillsInput,
 ) -> Result<SkillsAssessment, AppError> {
-    let file = open_case(app, actor, case_id).await?;
-    let problem = staff_problem(app, &file.case, &input.assessor_id).await?;
-    let draft = with_staff(input.parse(file.case.ret.arrival_date, today()), "assessor_id", problem)?;
+    let staff = ("assessor_id", input.assessor_id.as_str());
+    let draft = draft(app, actor, case_id, staff, |arrival, today| input.parse(arrival, today)).await?;
     let (id, now) = new_id_and_time();
     let assessment = SkillsAssessment {
         id,

@@ -42,6 +42,7 @@ const ACCOUNTS: &[(&str, &str, Role, &str, Option<&str>)] = &[
     ("oim.suivi", "Boubacar Cissé", Role::MeOfficer, "OIM", None),
     ("anpe.focal", "Oumar Sangaré", Role::PartnerFocalPoint, "ANPE", None),
     ("ue.observateur", "Claire Martin", Role::DonorObserver, "UE", None),
+    ("cnrm.donnees", "Awa Sidibé", Role::DataSteward, "", None),
 ];
 
 /// The demo accounts created, to print.
@@ -109,7 +110,110 @@ pub async fn load(app: &App, seed: u64, progress: &ProgressBar) -> Result<Vec<De
         progress.inc(1);
     }
     progress.finish_and_clear();
+    load_catalogue(app, &by_acronym).await?;
+    load_coordination(app, seed, &by_acronym).await?;
+    load_interventions(app, seed, &by_acronym).await?;
     Ok(accounts)
+}
+
+/// Demonstration services of the demo organisations across Mali's regions: published ones, one
+/// published with a change waiting for validation, one submitted and one draft. Loaded once (not
+/// when the catalogue already has entries); the same every time.
+async fn load_catalogue(app: &App, by_acronym: &[(String, uuid::Uuid)]) -> Result<(), AppError> {
+    use cnrm_domain::service::{RevisionStatus as S, ServiceInput};
+    use cnrm_store::{CatalogueFilter, CatalogueService, CatalogueVisibility, ServiceRevision};
+    let any = cnrm_domain::paging::PageRequest { page: 1, per_page: 1, sort: "name", descending: false, search: None };
+    if app.db.catalogue_search(CatalogueVisibility::All, &CatalogueFilter::default(), &any).await?.total > 0 {
+        return Ok(());
+    }
+    let units: Vec<String> = app.db.admin_units().await?.into_iter().map(|u| u.pcode).collect();
+    if units.is_empty() {
+        return Ok(());
+    }
+    let v = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    // Acronym, status, category, dimension, name, units, (age min, age max), sexes, vulnerabilities,
+    // capacity per month, cost to the referrer, languages, opening hours.
+    #[rustfmt::skip]
+    type Row<'a> = (&'a str, S, &'a str, &'a str, &'a str, &'a [&'a str], (&'a str, &'a str), &'a [&'a str], &'a [&'a str], &'a str, &'a str, &'a [&'a str], &'a str);
+    #[rustfmt::skip]
+    const ROWS: &[Row] = &[
+        ("ANPE", S::Published, "job_placement", "economic", "Placement en emploi et intermédiation", &["ML09", "ML01"], ("18", "45"), &[], &[], "60", "0", &["fr", "bm", "snk"], "Lun–ven 8h–16h"),
+        ("FAFPA", S::Published, "vocational_training", "economic", "Formation professionnelle qualifiante (électricité, mécanique, couture)", &["ML09", "ML01", "ML03"], ("16", "40"), &[], &[], "40", "150000", &["fr", "bm"], "Sessions d'octobre à juin"),
+        ("FAFPA", S::Published, "apprenticeship", "economic", "Apprentissage en atelier chez un maître artisan", &["ML0901", "ML0305"], ("15", "35"), &[], &[], "25", "75000", &["fr", "bm"], "Lun–sam"),
+        ("APEJ", S::Published, "business_start_up", "economic", "Financement et accompagnement de microprojets de jeunes", &["ML09", "ML02", "ML04"], ("18", "40"), &[], &[], "30", "0", &["fr", "bm"], "Lun–ven 8h–17h"),
+        ("APEJ", S::Published, "microcredit", "economic", "Crédit jeunes entrepreneurs", &["ML09", "ML01"], ("18", "40"), &[], &[], "20", "0", &["fr", "bm", "snk"], "Lun–ven 8h–16h"),
+        ("CRM", S::Published, "psychosocial_counselling", "psychosocial", "Soutien psychosocial et premiers secours psychologiques", &["ML01", "ML05", "ML06", "ML07", "ML09"], ("", ""), &[], &[], "80", "0", &["fr", "bm", "ff", "son"], "Tous les jours 8h–18h"),
+        ("CRM", S::Published, "psychosocial_counselling", "psychosocial", "Prise en charge des survivantes de violences", &["ML09", "ML01"], ("", ""), &["female"], &["gbv_survivor", "trafficking_victim", "presumed_trafficking_victim"], "15", "0", &["fr", "bm"], "Lun–ven, permanence téléphonique 24h/24"),
+        ("CRM", S::Published, "family_tracing", "social", "Rétablissement des liens familiaux", &["ML01", "ML05", "ML06", "ML07", "ML09"], ("", ""), &[], &[], "", "0", &["fr", "bm", "son", "tmh"], "Lun–ven 8h–16h"),
+        ("CRM", S::Published, "medical_care", "social", "Orientation et prise en charge médicale d'urgence", &["ML0703", "ML0506"], ("", ""), &[], &[], "40", "0", &["fr", "son", "ff"], "Tous les jours"),
+        ("AME", S::Published, "housing", "social", "Hébergement temporaire à l'arrivée", &["ML0901"], ("18", ""), &[], &[], "20", "0", &["fr", "bm"], "Accueil 24h/24"),
+        ("AME", S::Published, "legal_aid", "social", "Conseil juridique et accompagnement des expulsés", &["ML09"], ("", ""), &[], &[], "30", "0", &["fr", "bm", "snk"], "Mar et jeu 9h–13h"),
+        ("DGME", S::Published, "documents", "social", "Aide à l'obtention des actes d'état civil et de la carte d'identité", &["ML01", "ML09"], ("", ""), &[], &[], "100", "0", &["fr", "bm", "snk"], "Lun–ven 8h–15h"),
+        ("ARTD", S::Submitted, "business_start_up", "economic", "Accompagnement à l'installation agricole à Kayes", &["ML0103", "ML0105"], ("18", ""), &[], &[], "10", "0", &["fr", "snk", "bm"], "Sur rendez-vous"),
+        ("AME", S::Draft, "education", "social", "Appui à la scolarisation des enfants de retournés", &["ML09"], ("6", "17"), &[], &[], "50", "0", &["fr", "bm"], "Année scolaire"),
+    ];
+    let console = Actor::console();
+    for (index, row) in ROWS.iter().enumerate() {
+        let (acronym, status, category, dimension, name, places, ages, sexes, flags, capacity, cost, languages, hours) =
+            *row;
+        let (age_min, age_max) = ages;
+        let Some(organisation_id) = by_acronym.iter().find(|(a, _)| a == acronym).map(|(_, id)| *id) else {
+            continue;
+        };
+        let input = ServiceInput {
+            name: name.to_string(),
+            category: category.into(),
+            dimension: dimension.into(),
+            description: format!("{name}. Orientation par les organisations de suivi des retournés."),
+            units: v(places),
+            sexes: v(sexes),
+            age_min: age_min.into(),
+            age_max: age_max.into(),
+            vulnerabilities: v(flags),
+            capacity_per_month: capacity.into(),
+            cost_xof: cost.into(),
+            contact_name: format!("Point focal {acronym}"),
+            contact_phone: format!("+223 20 22 {:02} {:02}", 10 + index, 40 + index),
+            contact_email: format!("services@{}.demo.cnrm.ml", acronym.to_lowercase().replace(' ', "-")),
+            languages: v(languages),
+            opening_hours: hours.into(),
+            ..Default::default()
+        };
+        let content = input.parse(|code| units.iter().any(|u| u == code)).map_err(AppError::Invalid)?;
+        let (id, now) = cnrm_store::new_id_and_time();
+        let service = CatalogueService {
+            id,
+            organisation_id,
+            version: 1,
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+            published: None,
+            pending: None,
+        };
+        let revision = ServiceRevision {
+            id: cnrm_store::new_id_and_time().0,
+            service_id: id,
+            organisation_id,
+            number: 1,
+            status,
+            content,
+            review_comment: None,
+            reviewed_by: None,
+            reviewed_at: (status == S::Published).then_some(now),
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let audit = console.event(
+            "catalogue.demo",
+            "catalogue_service",
+            Some(id.to_string()),
+            serde_json::json!({ "name": name, "status": status.code() }),
+        );
+        app.db.insert_catalogue_service(&service, &revision, &audit).await?;
+    }
+    Ok(())
 }
 
 /// Synthetic returnees: realistic in their mix (mostly young men from Kayes, Koulikoro, Sikasso and
@@ -1047,6 +1151,473 @@ pub async fn load_activity(app: &App, seed: u64) -> Result<(), AppError> {
         }
         let start = ProjectAction { action: "start".into(), version: project.version, ..Default::default() };
         crate::projects::act(app, &manager, project.id, &start).await?;
+    }
+    Ok(())
+}
+
+/// Coordination demo (task G3): a year of meetings (national every quarter, regional in Kayes and
+/// Bamako every half-year) with decisions and action points, some done, some overdue; agreements,
+/// among them a data-sharing agreement between OIM and ANPE; trainings with participants and
+/// scores; good practices, one published. Dates run back from today; everything else comes from
+/// the seed. Loaded once (not when meetings exist).
+async fn load_coordination(app: &App, seed: u64, by_acronym: &[(String, uuid::Uuid)]) -> Result<(), AppError> {
+    use crate::coordination as c;
+    use cnrm_domain::coordination::{
+        ActionPointInput, ActionUpdateInput, AgreementInput, MeetingInput, ParticipantInput, PracticeInput,
+        TrainingInput,
+    };
+    use rand::{Rng, SeedableRng};
+    use time::Duration;
+    let first = cnrm_domain::paging::PageRequest { page: 1, per_page: 1, sort: "held", descending: true, search: None };
+    if app.db.meetings(&first).await?.total > 0 {
+        return Ok(());
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x00C0_0D17);
+    let org = |acronym: &str| by_acronym.iter().find(|(a, _)| a == acronym).map(|(_, id)| *id).expect("demo org");
+    let as_user = |username: &'static str| async move {
+        let user = app.db.user_by_username(username).await?.ok_or(AppError::NotFound)?;
+        Ok::<_, AppError>(Actor { user, ip: None, via: crate::actor::Via::Cli })
+    };
+    let secretariat = as_user("secretariat").await?;
+    let oim = as_user("oim.admin").await?;
+    let anpe = as_user("anpe.focal").await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let (oim_id, anpe_id, crm_id, apej_id) = (org("OIM"), org("ANPE"), org("CRM"), org("APEJ"));
+    let owners = [oim_id, anpe_id, crm_id, apej_id, org("FAFPA")];
+    let tasks = [
+        "Partager la liste des places de formation disponibles",
+        "Mettre à jour la cartographie des services",
+        "Organiser une session d'accueil conjointe à l'aéroport",
+        "Transmettre les chiffres trimestriels des référencements",
+        "Proposer un modèle commun de fiche de suivi",
+        "Identifier les coopératives prêtes à accueillir des stagiaires",
+    ];
+    let mut meetings = Vec::new();
+    for quarter in 0..4i64 {
+        meetings.push(("national", String::new(), today - Duration::days(30 + 91 * quarter), quarter));
+    }
+    for half in 0..2i64 {
+        meetings.push(("regional", "ML01".to_string(), today - Duration::days(60 + 182 * half), half));
+        meetings.push(("regional", "ML09".to_string(), today - Duration::days(75 + 182 * half), half));
+    }
+    for (level, location, held_on, n) in meetings {
+        let (title, place) = match location.as_str() {
+            "ML01" => (format!("Réunion régionale de coordination — Kayes ({})", n + 1), "Gouvernorat de Kayes"),
+            "ML09" => {
+                (format!("Réunion régionale de coordination — Bamako ({})", n + 1), "Direction régionale, Bamako")
+            }
+            _ => (format!("Réunion nationale de coordination — trimestre {}", 4 - n), "MMEIA, Bamako"),
+        };
+        let input = MeetingInput {
+            title,
+            level: level.into(),
+            location,
+            held_on: held_on.to_string(),
+            place: place.into(),
+            agenda: "Point des arrivées et des référencements\nServices disponibles par région\nDivers".into(),
+            organisations: [oim_id, anpe_id, crm_id, apej_id].iter().map(|o| o.to_string()).collect(),
+            attendees: "Moussa Keïta, secrétariat du CNRM\nFatoumata Coulibaly, OIM\nOumar Sangaré, ANPE\nAïssata Maïga, Croix-Rouge malienne".into(),
+            minutes: "La séance est ouverte par le secrétariat. Les partenaires présentent leurs chiffres et les difficultés rencontrées sur le terrain.".into(),
+            decisions: "Tenir la prochaine réunion dans trois mois\nHarmoniser les fiches de référencement".into(),
+        };
+        let meeting = c::create_meeting(app, &secretariat, &input).await?;
+        for _ in 0..2 {
+            let owner = owners[rng.gen_range(0..owners.len())];
+            let due_on = held_on + Duration::days(rng.gen_range(20..80));
+            let point = ActionPointInput {
+                description: tasks[rng.gen_range(0..tasks.len())].into(),
+                owner_organisation_id: owner.to_string(),
+                due_on: due_on.to_string(),
+            };
+            let point = c::add_action_point(app, &secretariat, meeting.id, &point).await?;
+            // Older points are mostly done; recent ones open (and some overdue).
+            if due_on < today - Duration::days(60) && rng.gen_bool(0.7) {
+                let by = if owner == oim_id {
+                    &oim
+                } else if owner == anpe_id {
+                    &anpe
+                } else {
+                    &secretariat
+                };
+                let done = ActionUpdateInput {
+                    status: "done".into(),
+                    comment: "Fait, transmis aux partenaires".into(),
+                    version: point.version,
+                };
+                c::update_action_point(app, by, point.id, &done).await?;
+            }
+        }
+    }
+    let agreements = [
+        (&oim, "Accord de partage de données OIM–ANPE", "data_sharing", vec![anpe_id], 300, true),
+        (&oim, "Protocole d'accord OIM–Croix-Rouge malienne", "mou", vec![crm_id], 40, true),
+        (&anpe, "Convention de financement ANPE–APEJ", "funding", vec![apej_id], 500, true),
+        (&anpe, "Accord-cadre de long terme ANPE–FAFPA", "long_term", vec![org("FAFPA")], 900, false),
+    ];
+    for (by, title, kind, parties, days_left, active) in agreements {
+        let input = AgreementInput {
+            title: title.into(),
+            kind: kind.into(),
+            parties: parties.iter().map(|p| p.to_string()).collect(),
+            scope: "Référencement et accompagnement des migrants de retour".into(),
+            coverage: "Formation professionnelle, insertion, données de référencement".into(),
+            start_on: (today - Duration::days(365)).to_string(),
+            end_on: (today + Duration::days(days_left)).to_string(),
+            document: format!("CNRM/ACC/{}", rng.gen_range(100..999)),
+            reminder_days: "60".into(),
+        };
+        let agreement = c::create_agreement(app, by, &input).await?;
+        if active {
+            let act =
+                c::AgreementAction { action: "activate".into(), version: agreement.version, ..Default::default() };
+            c::act_on_agreement(app, by, agreement.id, &act).await?;
+        }
+    }
+    let trainings = [
+        (&oim, "Gestion de cas de réintégration", "case_management", "Kayes", 200),
+        (&oim, "Premiers secours psychologiques", "psychosocial_first_aid", "Bamako", 120),
+        (&anpe, "Accompagnement des microentreprises", "business_coaching", "Bamako", 45),
+    ];
+    let names = ["Awa Traoré", "Seydou Diarra", "Kadiatou Sidibé", "Bakary Konaté", "Mariam Dembélé", "Ousmane Touré"];
+    for (by, title, topic, place, days_ago) in trainings {
+        let start = today - Duration::days(days_ago);
+        let input = TrainingInput {
+            title: title.into(),
+            topic: topic.into(),
+            trainers: "Équipe formation OIM, Dr Aminata Bâ".into(),
+            start_on: start.to_string(),
+            end_on: (start + Duration::days(2)).to_string(),
+            place: place.into(),
+        };
+        let training = c::create_training(app, by, &input).await?;
+        for (i, name) in names.iter().enumerate() {
+            let pre = rng.gen_range(30..65);
+            let participant = ParticipantInput {
+                name: name.to_string(),
+                sex: if i % 2 == 0 { "female".into() } else { "male".into() },
+                organisation_id: [oim_id, anpe_id, crm_id][i % 3].to_string(),
+                pre_score: pre.to_string(),
+                post_score: (pre + rng.gen_range(5..30)).to_string(),
+                certified: if rng.gen_bool(0.8) { "true".into() } else { String::new() },
+            };
+            c::add_participant(app, by, training.id, &participant).await?;
+        }
+    }
+    let practices = [
+        (&oim, "Accueil conjoint à l'aéroport de Bamako", "psychosocial", "ML09", "publish"),
+        (&anpe, "Parrainage des nouveaux entrepreneurs par des pairs", "economic", "ML01", "submit"),
+        (&oim, "Fiche de référencement commune aux partenaires", "social", "", ""),
+    ];
+    for (by, title, dimension, region, step) in practices {
+        let input = PracticeInput {
+            title: title.into(),
+            summary: "Pratique documentée par les partenaires du CNRM à partir de l'expérience de terrain de l'année écoulée."
+                .into(),
+            dimension: dimension.into(),
+            region: region.into(),
+            evidence: "Rapport annuel des partenaires\nRésultats de l'enquête de suivi à six mois".into(),
+            tags: "réintégration, partenariat".into(),
+        };
+        let practice = c::create_practice(app, by, &input).await?;
+        let mut version = practice.version;
+        let steps: &[(&Actor, &str)] = match step {
+            "publish" => &[(by, "submit"), (&secretariat, "validate"), (&secretariat, "publish")],
+            "submit" => &[(by, "submit")],
+            _ => &[],
+        };
+        for (who, action) in steps {
+            let act = c::PracticeAction { action: action.to_string(), version, ..Default::default() };
+            version = c::act_on_practice(app, who, practice.id, &act).await?.version;
+        }
+    }
+    Ok(())
+}
+
+/// About forty interventions (4W) of the demo organisations across Mali's regions, each with the
+/// quarterly reports of the last four ended quarters it ran in; the oldest of those quarters is
+/// locked, the next one validated. Loaded once (nothing is added when interventions exist).
+async fn load_interventions(app: &App, seed: u64, by_acronym: &[(String, uuid::Uuid)]) -> Result<(), AppError> {
+    use cnrm_domain::intervention::{
+        self as iv, Currency, Disaggregation, InterventionSector as S, InterventionStatus, PeriodStatus, TargetGroup,
+    };
+    use cnrm_domain::lifecycle::plan::{AssistanceLevel as L, AssistanceType as A, Dimension as D};
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+
+    let any = cnrm_store::InterventionFilter::default();
+    if app.db.interventions(&any, None).await?.total > 0 {
+        return Ok(());
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x4_57);
+    let org = |acronym: &str| by_acronym.iter().find(|(a, _)| a == acronym).map(|(_, id)| *id);
+    let owners: Vec<(&str, uuid::Uuid)> = ["OIM", "ANPE", "APEJ", "FAFPA", "CRM", "AME", "ARTD", "DGME", "Enabel"]
+        .into_iter()
+        .filter_map(|a| org(a).map(|id| (a, id)))
+        .collect();
+    if owners.is_empty() {
+        return Ok(());
+    }
+    let units = app.db.admin_units().await?;
+    let regions = ["ML01", "ML02", "ML03", "ML04", "ML05", "ML06", "ML07", "ML09"];
+    let cercles = |region: &str| -> Vec<String> {
+        units
+            .iter()
+            .filter(|u| u.current && u.parent_pcode.as_deref() == Some(region))
+            .map(|u| u.pcode.clone())
+            .collect()
+    };
+    const KINDS: &[(&str, A, S, D, L, TargetGroup)] = &[
+        (
+            "Formation professionnelle aux métiers du bâtiment",
+            A::VocationalTraining,
+            S::Livelihoods,
+            D::Economic,
+            L::Individual,
+            TargetGroup::Returnees,
+        ),
+        (
+            "Kits de démarrage d'activités génératrices de revenus",
+            A::BusinessStartUp,
+            S::Livelihoods,
+            D::Economic,
+            L::Individual,
+            TargetGroup::Returnees,
+        ),
+        (
+            "Coopératives maraîchères de rapatriés",
+            A::CollectiveBusiness,
+            S::Livelihoods,
+            D::Economic,
+            L::Collective,
+            TargetGroup::ReturneesAndCommunities,
+        ),
+        (
+            "Apprentissage chez des artisans",
+            A::Apprenticeship,
+            S::Livelihoods,
+            D::Economic,
+            L::Individual,
+            TargetGroup::Youth,
+        ),
+        (
+            "Placement en emploi salarié",
+            A::JobPlacement,
+            S::Livelihoods,
+            D::Economic,
+            L::Individual,
+            TargetGroup::Youth,
+        ),
+        (
+            "Soutien psychosocial de groupe",
+            A::PsychosocialCounselling,
+            S::Protection,
+            D::Psychosocial,
+            L::Collective,
+            TargetGroup::Returnees,
+        ),
+        (
+            "Prise en charge médicale à l'arrivée",
+            A::MedicalCare,
+            S::Health,
+            D::Social,
+            L::Individual,
+            TargetGroup::Returnees,
+        ),
+        (
+            "Établissement de pièces d'état civil",
+            A::Documents,
+            S::Protection,
+            D::Social,
+            L::Individual,
+            TargetGroup::ReturneesAndCommunities,
+        ),
+        (
+            "Réinscription scolaire des enfants rapatriés",
+            A::Education,
+            S::Education,
+            D::Social,
+            L::Individual,
+            TargetGroup::Children,
+        ),
+        (
+            "Hébergement temporaire et appui au logement",
+            A::Housing,
+            S::Shelter,
+            D::Social,
+            L::Individual,
+            TargetGroup::Women,
+        ),
+        (
+            "Travaux communautaires à haute intensité de main-d'œuvre",
+            A::CollectiveBusiness,
+            S::SocialCohesion,
+            D::Economic,
+            L::Community,
+            TargetGroup::HostCommunities,
+        ),
+        (
+            "Transferts monétaires de réinstallation",
+            A::Cash,
+            S::FoodSecurity,
+            D::Economic,
+            L::Individual,
+            TargetGroup::Returnees,
+        ),
+    ];
+    const FUNDERS: &[&str] = &[
+        "Fonds fiduciaire d'urgence de l'Union européenne",
+        "Enabel",
+        "Coopération suisse",
+        "GIZ",
+        "Agence française de développement",
+        "Budget national",
+    ];
+    let today = time::OffsetDateTime::now_utc().date();
+    let current = iv::Period::containing(today);
+    let quarters: Vec<iv::Period> = (1..=4)
+        .scan(current, |p, _| {
+            *p = p.previous();
+            Some(*p)
+        })
+        .collect();
+    let (_, now) = cnrm_store::new_id_and_time();
+    let mut interventions = Vec::new();
+    let mut reports = Vec::new();
+    for n in 0..40u32 {
+        let (kind_title, category, sector, dimension, level, target_group) = KINDS[n as usize % KINDS.len()];
+        let (acronym, owner) = owners[n as usize % owners.len()];
+        let region = *regions.choose(&mut rng).expect("regions");
+        let mut unit_codes = vec![region.to_string()];
+        let mut in_region = cercles(region);
+        in_region.shuffle(&mut rng);
+        if !in_region.is_empty() {
+            unit_codes = in_region.into_iter().take(rng.gen_range(1..=2)).collect();
+        }
+        let region_name = units.iter().find(|u| u.pcode == region).map_or(region.to_string(), |u| u.name.clone());
+        // Most started over a year ago; a few are planned, some have ended.
+        let start_on = quarters[3].first_day() + time::Duration::days(rng.gen_range(-120..40));
+        let end_on = start_on + time::Duration::days(rng.gen_range(300..720));
+        let status = if start_on > today {
+            InterventionStatus::Planned
+        } else if end_on < today {
+            InterventionStatus::Completed
+        } else {
+            InterventionStatus::Ongoing
+        };
+        let cells: [i64; 8] = std::array::from_fn(|i| {
+            let base = match (target_group, i % 4) {
+                (TargetGroup::Children, 0) => 60,
+                (TargetGroup::Children, _) => 2,
+                (_, 0) => 5,
+                (_, 1) => 30,
+                (_, 2) => 45,
+                _ => 3,
+            };
+            let sex = if i < 4 {
+                if target_group == TargetGroup::Women {
+                    3
+                } else {
+                    1
+                }
+            } else {
+                3
+            };
+            base * sex * rng.gen_range(1..=3)
+        });
+        let targeted = Disaggregation::from_cells(cells);
+        let (currency, amount_minor, rate_micro) = match n % 3 {
+            0 => (Currency::Xof, rng.gen_range(5..120) * 1_000_000, iv::XOF_RATE_MICRO),
+            1 => (Currency::Eur, rng.gen_range(20..400) * 100_000, iv::EUR_PARITY_MICRO),
+            _ => (Currency::Usd, rng.gen_range(20..300) * 100_000 + 50, 602_350_000),
+        };
+        let budget_xof = iv::to_xof(amount_minor, currency, rate_micro);
+        let mut implementers = vec![owner];
+        if let Some(partner) = owners.choose(&mut rng).map(|(_, id)| *id).filter(|id| *id != owner && rng.gen_bool(0.4))
+        {
+            implementers.push(partner);
+        }
+        let funder_count = rng.gen_range(1..=2);
+        let funders = FUNDERS.choose_multiple(&mut rng, funder_count).map(|f| f.to_string()).collect();
+        let (id, _) = cnrm_store::new_id_and_time();
+        let intervention = cnrm_store::Intervention {
+            id,
+            organisation_id: owner,
+            title: format!("{kind_title} — {region_name} ({acronym})"),
+            description: "Intervention de démonstration, inventée à partir des activités habituelles des partenaires."
+                .into(),
+            dimension,
+            sector,
+            category,
+            level,
+            target_group,
+            units: unit_codes,
+            implementers,
+            funders,
+            start_on,
+            end_on,
+            status,
+            targeted,
+            currency,
+            budget_minor: amount_minor,
+            rate_micro,
+            budget_xof,
+            published: n % 5 != 4,
+            version: 1,
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut reached_so_far = 0;
+        for quarter in quarters.iter().rev().filter(|q| q.overlaps(start_on, end_on) && q.last_day() < today) {
+            let share: [i64; 8] = std::array::from_fn(|i| cells[i] * rng.gen_range(10..=30) / 100);
+            let reached = Disaggregation::from_cells(share);
+            reached_so_far += reached.total();
+            let (report_id, _) = cnrm_store::new_id_and_time();
+            reports.push(cnrm_store::InterventionReport {
+                id: report_id,
+                intervention_id: id,
+                period: quarter.code(),
+                reached,
+                spent_xof: budget_xof / 8 * rng.gen_range(1..=3) / 2,
+                narrative: format!("Activités du trimestre {} menées comme prévu.", quarter.code()),
+                explanation: (reached_so_far > targeted.total())
+                    .then(|| "Des personnes de villages voisins ont rejoint les activités.".to_string()),
+                version: 1,
+                created_by: None,
+                created_at: now,
+                updated_by: None,
+                updated_at: now,
+            });
+        }
+        interventions.push(intervention);
+    }
+    let event = crate::actor::system_event(
+        "demo.load_interventions",
+        "intervention",
+        None,
+        serde_json::json!({ "interventions": interventions.len(), "reports": reports.len() }),
+    );
+    app.db.bulk_insert_interventions(&interventions, &reports, &event).await?;
+    // The oldest quarter is closed by the secretariat, the next one reviewed.
+    for (quarter, steps) in [
+        (quarters[3], &[PeriodStatus::Validated, PeriodStatus::Locked][..]),
+        (quarters[2], &[PeriodStatus::Validated][..]),
+    ] {
+        let Some(mut period) = app.db.reporting_period(&quarter.code()).await? else {
+            continue;
+        };
+        for status in steps {
+            let before = period.version;
+            period =
+                cnrm_store::ReportingPeriod { status: *status, version: before + 1, changed_at: Some(now), ..period };
+            let event = crate::actor::system_event(
+                "demo.period",
+                "reporting_period",
+                Some(quarter.code()),
+                serde_json::json!({ "to": status.code() }),
+            );
+            app.db.save_reporting_period(&period, Some(before), &event).await?;
+        }
     }
     Ok(())
 }

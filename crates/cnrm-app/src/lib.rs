@@ -10,12 +10,17 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod cases;
+pub mod catalogue;
 pub mod conduct;
+pub mod coordination;
 pub mod counselling;
 pub mod demo;
 pub mod error;
 pub mod family;
 pub mod followups;
+pub mod gaps;
+pub mod identity;
+pub mod interventions;
 pub mod organisations;
 pub mod plans;
 pub mod projects;
@@ -40,11 +45,18 @@ pub struct App {
     pub db: Arc<dyn Database>,
     pub throttle: ThrottlePolicy,
     pub session: auth::SessionPolicy,
+    /// The online identity index (built on first use, see `identity`).
+    pub identity: Arc<identity::IdentityIndex>,
 }
 
 impl App {
     pub fn new(db: Arc<dyn Database>) -> App {
-        App { db, throttle: ThrottlePolicy::default(), session: auth::SessionPolicy::default() }
+        App {
+            db,
+            throttle: ThrottlePolicy::default(),
+            session: auth::SessionPolicy::default(),
+            identity: Arc::new(identity::IdentityIndex::default()),
+        }
     }
 }
 

@@ -11,33 +11,22 @@ use cnrm_domain::lifecycle::Reason;
 use cnrm_domain::person::parse_date;
 use cnrm_domain::validation::clean_text;
 use cnrm_domain::{FieldErrors, Permission};
-use cnrm_store::{new_id_and_time, CaseFile, Plan, PlanFile, PlanItem, Task};
+use cnrm_store::{new_id_and_time, Plan, PlanFile, PlanItem, Task};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::cases;
+use crate::cases::{self, Reach};
 use crate::{Actor, App, AppError};
 
 fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
-async fn case_file(app: &App, actor: &Actor, case_id: Uuid, change: bool) -> Result<CaseFile, AppError> {
-    let file = app.db.case_file(case_id).await?.ok_or(AppError::NotFound)?;
-    if !cases::may_see(actor, &file.case) {
-        return Err(AppError::NotFound);
-    }
-    if change && !cases::may_change(actor, &file.case) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(file)
-}
-
 /// A case's plan and whether it was agreed in time, for those who may see the case.
 pub async fn of_case(app: &App, actor: &Actor, case_id: Uuid) -> Result<(Option<PlanFile>, PlanTimeliness), AppError> {
-    let file = case_file(app, actor, case_id, false).await?;
+    let file = cases::in_reach(app, actor, case_id, Reach::See).await?;
     let plan = app.db.plan_of_case(case_id).await?;
     let timeliness = followup::plan_within_one_month(
         file.case.ret.arrival_date,
@@ -79,7 +68,7 @@ fn optional_date(raw: &str) -> Result<Option<Date>, &'static str> {
 
 /// Adds an item to the case's plan (creating the plan, written by the actor, if there is none).
 pub async fn add_item(app: &App, actor: &Actor, case_id: Uuid, input: &PlanItemInput) -> Result<PlanItem, AppError> {
-    let file = case_file(app, actor, case_id, true).await?;
+    let file = cases::in_reach(app, actor, case_id, Reach::Change).await?;
     let mut errors = FieldErrors::new();
     let dimension = errors.check("dimension", choose(&input.dimension, Dimension::parse));
     let assistance_type = errors.check("assistance_type", choose(&input.assistance_type, AssistanceType::parse));
@@ -174,7 +163,7 @@ pub async fn add_item(app: &App, actor: &Actor, case_id: Uuid, input: &PlanItemI
 
 /// Records the day the returnee agreed to the plan, and schedules the follow-up contacts.
 pub async fn agree(app: &App, actor: &Actor, case_id: Uuid, version: i64, agreed_on: &str) -> Result<Plan, AppError> {
-    let file = case_file(app, actor, case_id, true).await?;
+    let file = cases::in_reach(app, actor, case_id, Reach::Change).await?;
     let existing = app.db.plan_of_case(case_id).await?.ok_or(AppError::NotFound)?;
     let date = parse_date(agreed_on)
         .and_then(|d| if d > today() { Err("error-date-in-future") } else { Ok(d) })
@@ -209,7 +198,7 @@ pub async fn agree(app: &App, actor: &Actor, case_id: Uuid, version: i64, agreed
 
 /// Approves the plan: every planned item becomes approved. Never by its author.
 pub async fn approve(app: &App, actor: &Actor, case_id: Uuid, version: i64) -> Result<PlanFile, AppError> {
-    let file = case_file(app, actor, case_id, false).await?;
+    let file = cases::in_reach(app, actor, case_id, Reach::See).await?;
     let holds = actor.principal().may(Permission::PlanApprove, file.case.organisation_id, None, None);
     let existing = app.db.plan_of_case(case_id).await?.ok_or(AppError::NotFound)?;
     let author = existing.plan.author_id.unwrap_or_default();
@@ -263,7 +252,7 @@ pub async fn act_on_item(
     item_id: Uuid,
     input: &PlanItemAction,
 ) -> Result<PlanItem, AppError> {
-    case_file(app, actor, case_id, true).await?;
+    cases::in_reach(app, actor, case_id, Reach::Change).await?;
     let existing = app.db.plan_of_case(case_id).await?.ok_or(AppError::NotFound)?;
     let item = existing.items.iter().find(|i| i.id == item_id).ok_or(AppError::NotFound)?;
     let event = match input.action.trim() {

@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::cases;
+use crate::cases::{self, Reach};
 use crate::{Actor, App, AppError};
 
 /// A referral as the sender submits it.
@@ -45,14 +45,7 @@ fn consents_of(file: &CaseFile) -> Vec<cnrm_domain::consent::ConsentRecord> {
 /// Sends a referral for a case the actor may change, if the returnee consented to sharing with
 /// that organisation.
 pub async fn send(app: &App, actor: &Actor, case_id: Uuid, input: &ReferralInput) -> Result<Referral, AppError> {
-    actor.require(Permission::CaseWrite)?;
-    let file = app.db.case_file(case_id).await?.ok_or(AppError::NotFound)?;
-    if !cases::may_see(actor, &file.case) {
-        return Err(AppError::NotFound);
-    }
-    if !cases::may_change(actor, &file.case) {
-        return Err(AppError::Forbidden);
-    }
+    let file = cases::changeable(app, actor, case_id).await?;
     let today = OffsetDateTime::now_utc().date();
     let mut errors = FieldErrors::new();
     let to = errors.check(
@@ -93,6 +86,7 @@ pub async fn send(app: &App, actor: &Actor, case_id: Uuid, input: &ReferralInput
     }
     consent_allows(&consents_of(&file), ConsentPurpose::ReferralSharing, Some(to))
         .map_err(|block| AppError::Refused(block.message_key()))?;
+    crate::coordination::check_referral_sharing(app, file.case.organisation_id, to).await?;
     let (id, now) = new_id_and_time();
     let referral = Referral {
         id,
@@ -126,10 +120,7 @@ pub async fn send(app: &App, actor: &Actor, case_id: Uuid, input: &ReferralInput
 
 /// The referrals of a case, for those who may see the case.
 pub async fn of_case(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<Referral>, AppError> {
-    let file = app.db.case_file(case_id).await?.ok_or(AppError::NotFound)?;
-    if !cases::may_see(actor, &file.case) {
-        return Err(AppError::NotFound);
-    }
+    cases::in_reach(app, actor, case_id, Reach::See).await?;
     Ok(app.db.referrals_of_case(case_id).await?)
 }
 
@@ -219,13 +210,7 @@ pub async fn act(app: &App, actor: &Actor, id: Uuid, input: &ReferralAction) -> 
     let side = if receives(actor, &referral) {
         Side::Receiver
     } else {
-        let file = app.db.case_file(referral.case_id).await?.ok_or(AppError::NotFound)?;
-        if !cases::may_see(actor, &file.case) {
-            return Err(AppError::NotFound);
-        }
-        if !cases::may_change(actor, &file.case) {
-            return Err(AppError::Forbidden);
-        }
+        cases::in_reach(app, actor, referral.case_id, Reach::Change).await?;
         Side::Sender
     };
     if side == Side::Receiver && referral.status == ReferralStatus::Revoked {

@@ -79,3 +79,31 @@ async fn save(app: &App, actor: &Actor, parsed: Result<Vec<u32>, &'static str>) 
     app.db.save_setting(&setting, &event).await?;
     Ok(FollowUpOffsets { offsets, is_default: false, updated_by: Some(actor.user.id), updated_at: Some(now) })
 }
+
+// Referrals and data-sharing agreements (task G3).
+
+/// The key of "referrals require an active data-sharing agreement" (JSON `true`/`false`; default off).
+pub const REFERRALS_REQUIRE_DATA_SHARING: &str = "referrals_require_data_sharing";
+
+/// Whether a referral between two organisations needs a data-sharing agreement in force between them.
+pub async fn referrals_require_data_sharing(app: &App) -> Result<bool, AppError> {
+    let stored = app.db.setting(REFERRALS_REQUIRE_DATA_SHARING).await?;
+    Ok(stored.is_some_and(|s| s.value.trim() == "true"))
+}
+
+/// Turns the data-sharing requirement on or off (`PlatformConfigure`).
+pub async fn set_referrals_require_data_sharing(app: &App, actor: &Actor, required: bool) -> Result<bool, AppError> {
+    actor.require(Permission::PlatformConfigure)?;
+    let before = referrals_require_data_sharing(app).await?;
+    let (_, now) = new_id_and_time();
+    let setting = Setting {
+        key: REFERRALS_REQUIRE_DATA_SHARING.into(),
+        value: required.to_string(),
+        updated_by: Some(actor.user.id),
+        updated_at: now,
+    };
+    let details = json!({ "value": { "before": before, "after": required } });
+    let event = actor.event("settings.update", "setting", Some(REFERRALS_REQUIRE_DATA_SHARING.into()), details);
+    app.db.save_setting(&setting, &event).await?;
+    Ok(required)
+}

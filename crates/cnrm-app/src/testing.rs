@@ -6,7 +6,15 @@
 
 use std::sync::Arc;
 
-use crate::App;
+use cnrm_domain::consent::ConsentInput;
+use cnrm_domain::person::{PersonInput, ReturnInput};
+use cnrm_domain::user::{UserDraft, Username};
+use cnrm_domain::{Locale, Role};
+use uuid::Uuid;
+
+use crate::actor::Via;
+use crate::cases::{Registration, RegistrationOutcome};
+use crate::{Actor, App, AppError};
 
 pub const DEFAULT_TEST_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -119,4 +127,93 @@ macro_rules! test_both_backends {
             }
         )*
     };
+}
+
+/// The seed the tests load the demo with, and the password it gives every demo account.
+pub const DEMO_SEED: u64 = 2024;
+pub const DEMO_PASSWORD: &str = "Demo-CNRM-2024";
+
+/// Loads the demo organisations, one account per role and the demo cases (seed [`DEMO_SEED`]).
+pub async fn load_demo(db: &TestDb) {
+    crate::demo::load(&db.app, DEMO_SEED, &indicatif::ProgressBar::hidden()).await.expect("demo data");
+}
+
+/// The account `username` acting through the pages (no IP address).
+pub async fn actor(db: &TestDb, username: &str) -> Actor {
+    let user = db.app.db.user_by_username(username).await.unwrap().unwrap_or_else(|| panic!("no user {username}"));
+    Actor { user, ip: None, via: Via::Web }
+}
+
+/// The id of the organisation with this acronym.
+pub async fn org_id(db: &TestDb, acronym: &str) -> Uuid {
+    let names = db.app.db.organisation_names().await.unwrap();
+    names.into_iter().find(|o| o.acronym == acronym).unwrap_or_else(|| panic!("no organisation {acronym}")).id
+}
+
+/// Creates an account besides the demo ones, with [`DEMO_PASSWORD`] (so that it may log in) and the
+/// e-mail address `username@example.org`.
+pub async fn add_account(db: &TestDb, username: &str, role: Role, acronym: &str, team: Option<&str>) -> Actor {
+    let draft = UserDraft {
+        username: Username::parse(username).unwrap(),
+        display_name: username.into(),
+        email: format!("{username}@example.org"),
+        organisation_id: org_id(db, acronym).await,
+        role,
+        team: team.map(str::to_string),
+        locale: Locale::Fr,
+    };
+    crate::users::create_with_password(&db.app, &Actor::console(), draft, DEMO_PASSWORD, false).await.unwrap();
+    actor(db, username).await
+}
+
+/// A registration with what the form requires: the person, a voluntary return from Libya, written
+/// consent, and no stop on possible matches (`confirm_new_person`).
+pub fn registration(family: &str, given: &str, sex: &str, born: &str, arrived: &str) -> Registration {
+    Registration {
+        person: PersonInput {
+            family_name: family.into(),
+            given_names: given.into(),
+            sex: sex.into(),
+            date_of_birth: born.into(),
+            ..Default::default()
+        },
+        ret: ReturnInput {
+            arrival_date: arrived.into(),
+            returned_from: "LY".into(),
+            return_type: "avr".into(),
+            ..Default::default()
+        },
+        consent_method: "written".into(),
+        confirm_new_person: true,
+        ..Default::default()
+    }
+}
+
+/// Registers a case, which must not stop on possible matches.
+pub async fn register(db: &TestDb, by: &Actor, input: &Registration) -> cnrm_store::CaseRecord {
+    match crate::cases::register(&db.app, by, input).await {
+        Ok(RegistrationOutcome::Registered(case)) => *case,
+        Ok(RegistrationOutcome::PossibleMatches(m)) => panic!("unexpected matches: {m:?}"),
+        Err(e) => panic!("registration failed: {e:?}"),
+    }
+}
+
+/// Consent, recorded by the demo case worker today, to share the case with `partner` for referrals.
+pub async fn consent_to(db: &TestDb, case_id: Uuid, partner: Uuid) -> Uuid {
+    let input = ConsentInput {
+        purpose: "referral_sharing".into(),
+        partner_organisation_id: partner.to_string(),
+        method: "written".into(),
+        granted_on: time::OffsetDateTime::now_utc().date().to_string(),
+    };
+    crate::cases::add_consent(&db.app, &actor(db, "oim.agent").await, case_id, &input).await.unwrap().id
+}
+
+/// The message key on `field` of a refusal for invalid input; panics on anything else.
+pub fn invalid<T>(result: Result<T, AppError>, field: &str) -> &'static str {
+    match result {
+        Err(AppError::Invalid(errors)) => errors.for_field(field).unwrap_or_else(|| panic!("no error for {field}")),
+        Err(other) => panic!("expected invalid {field}, got {other:?}"),
+        Ok(_) => panic!("expected invalid {field}, got a success"),
+    }
 }

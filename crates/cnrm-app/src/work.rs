@@ -22,6 +22,10 @@ pub struct WorkQueue {
     pub referrals_waiting: Vec<Referral>,
     /// Transfers of cases proposed to my organisation and not yet answered (case managers).
     pub transfers_waiting: Vec<Transfer>,
+    /// Action points my organisation owns whose due date has passed (coordination managers).
+    pub action_points_overdue: Vec<cnrm_store::QueuedActionPoint>,
+    /// Agreements of my organisation whose end is near: time to renew them (coordination managers).
+    pub agreements_to_renew: Vec<cnrm_store::Agreement>,
 }
 
 fn may_see_task(actor: &Actor, t: &QueuedTask) -> bool {
@@ -70,5 +74,15 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<WorkQueue, AppError> {
         Vec::new()
     };
     let transfers_waiting = crate::transfers::waiting(app, actor, 20).await?;
-    Ok(WorkQueue { my_cases, tasks, plans_to_approve, referrals_waiting, transfers_waiting })
+    let action_points_overdue = crate::coordination::overdue_action_points(app, actor).await?;
+    let agreements_to_renew = crate::coordination::renewals_due(app, actor).await?;
+    Ok(WorkQueue {
+        my_cases,
+        tasks,
+        plans_to_approve,
+        referrals_waiting,
+        transfers_waiting,
+        action_points_overdue,
+        agreements_to_renew,
+    })
 }

@@ -1,13 +1,12 @@
 //! Files attached to a case, on both backends: what is accepted (by content, size, checksum), who
 //! sees, downloads, uploads and removes them, and what the audit trail keeps.
 
-use cnrm_app::actor::Via;
 use cnrm_app::attachments::{self, Upload};
-use cnrm_app::cases::{self, Registration, RegistrationOutcome};
-use cnrm_app::testing::{self, TestDb};
-use cnrm_app::{demo, test_both_backends, Actor, AppError};
+use cnrm_app::cases;
+use cnrm_app::testing::{self, actor, TestDb};
+use cnrm_app::{test_both_backends, AppError};
 use cnrm_domain::attachment::{AttachmentKind, FileType, MAX_ATTACHMENT_BYTES};
-use cnrm_domain::person::{PersonInput, ReturnInput};
+use cnrm_domain::Role;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -25,51 +24,14 @@ pub const PNG: &[u8] = &[
     0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
-async fn actor(db: &TestDb, username: &str) -> Actor {
-    Actor { user: db.app.db.user_by_username(username).await.unwrap().unwrap(), ip: None, via: Via::Web }
-}
-
 /// Demo accounts, plus a case manager of another organisation and a case worker of another team.
 async fn setup(db: &TestDb) -> Uuid {
-    demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.unwrap();
-    let names = db.app.db.organisation_names().await.unwrap();
-    let org = |acronym: &str| names.iter().find(|o| o.acronym == acronym).unwrap().id.to_string();
-    for (username, acronym, role, team) in
-        [("crm.gestion", "CRM", "case_manager", "Bamako"), ("oim.mopti", "OIM", "case_worker", "Mopti")]
-    {
-        let input = cnrm_domain::user::UserInput {
-            username: username.into(),
-            display_name: "Test User".into(),
-            organisation_id: org(acronym),
-            role: role.into(),
-            team: team.into(),
-            ..Default::default()
-        };
-        cnrm_app::users::create(&db.app, &Actor::console(), &input).await.unwrap();
-    }
+    testing::load_demo(db).await;
+    testing::add_account(db, "crm.gestion", Role::CaseManager, "CRM", Some("Bamako")).await;
+    testing::add_account(db, "oim.mopti", Role::CaseWorker, "OIM", Some("Mopti")).await;
     let arrived = OffsetDateTime::now_utc().date() - Duration::days(5);
-    let input = Registration {
-        person: PersonInput {
-            family_name: "Diarra".into(),
-            given_names: "Awa".into(),
-            sex: "female".into(),
-            date_of_birth: "1990".into(),
-            ..Default::default()
-        },
-        ret: ReturnInput {
-            arrival_date: arrived.to_string(),
-            returned_from: "LY".into(),
-            return_type: "avr".into(),
-            ..Default::default()
-        },
-        consent_method: "written".into(),
-        confirm_new_person: true,
-        ..Default::default()
-    };
-    match cases::register(&db.app, &actor(db, "oim.agent").await, &input).await.unwrap() {
-        RegistrationOutcome::Registered(c) => c.id,
-        RegistrationOutcome::PossibleMatches(_) => panic!("no match expected"),
-    }
+    let input = testing::registration("Diarra", "Awa", "female", "1990", &arrived.to_string());
+    testing::register(db, &actor(db, "oim.agent").await, &input).await.id
 }
 
 fn upload(kind: &str, name: &str, content: &[u8]) -> Upload {
@@ -175,14 +137,9 @@ test_both_backends! {
         // Through another case's address: not found.
         let other_case = {
             let agent2 = actor(&db, "oim.gestion").await;
-            let input = Registration {
-                person: PersonInput { family_name: "Keïta".into(), given_names: "Sidi".into(), sex: "male".into(), date_of_birth: "1985".into(), ..Default::default() },
-                ret: ReturnInput { arrival_date: (OffsetDateTime::now_utc().date() - Duration::days(2)).to_string(), returned_from: "DZ".into(), return_type: "avr".into(), ..Default::default() },
-                consent_method: "written".into(),
-                confirm_new_person: true,
-                ..Default::default()
-            };
-            match cases::register(&db.app, &agent2, &input).await.unwrap() { RegistrationOutcome::Registered(c) => c.id, _ => unreachable!() }
+            let arrived = OffsetDateTime::now_utc().date() - Duration::days(2);
+            let input = testing::registration("Keïta", "Sidi", "male", "1985", &arrived.to_string());
+            testing::register(&db, &agent2, &input).await.id
         };
         assert!(matches!(attachments::download(&db.app, &manager, other_case, png.id).await, Err(AppError::NotFound)));
     }

@@ -1,52 +1,22 @@
 //! Case management services against real databases, on both backends.
 
-use cnrm_app::actor::Via;
 use cnrm_app::cases::{self, CaseQuery, Registration, RegistrationOutcome};
-use cnrm_app::testing::TestDb;
-use cnrm_app::{demo, test_both_backends, Actor, AppError};
+use cnrm_app::testing::{self, actor, load_demo as platform, register, TestDb};
+use cnrm_app::{demo, test_both_backends, AppError};
 use cnrm_domain::consent::ConsentInput;
 use cnrm_domain::lifecycle::case::CaseStatus;
 use cnrm_domain::person::{DocumentInput, PersonInput, ReturnInput};
 use cnrm_domain::vulnerability::Priority;
+use cnrm_domain::Role;
 
-async fn actor(db: &TestDb, username: &str) -> Actor {
-    let user = db.app.db.user_by_username(username).await.unwrap().unwrap();
-    Actor { user, ip: Some("10.9.0.1".into()), via: Via::Web }
-}
-
-async fn platform(db: &TestDb) {
-    demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.unwrap();
-}
-
+/// A registration as the matching tests want it: stops on possible matches (no confirmation).
 fn registration(family: &str, given: &str, born: &str, arrived: &str) -> Registration {
-    Registration {
-        person: PersonInput {
-            family_name: family.into(),
-            given_names: given.into(),
-            sex: "male".into(),
-            date_of_birth: born.into(),
-            phones: vec!["76 12 34 56".into()],
-            place_of_origin: "ML0103".into(),
-            intended_settlement: "ML0103".into(),
-            ..Default::default()
-        },
-        ret: ReturnInput {
-            arrival_date: arrived.into(),
-            returned_from: "LY".into(),
-            return_type: "avr".into(),
-            ..Default::default()
-        },
-        consent_method: "written".into(),
-        ..Default::default()
-    }
-}
-
-async fn register(db: &TestDb, who: &Actor, input: &Registration) -> cnrm_store::CaseRecord {
-    match cases::register(&db.app, who, input).await {
-        Ok(RegistrationOutcome::Registered(case)) => *case,
-        Ok(RegistrationOutcome::PossibleMatches(m)) => panic!("unexpected matches: {m:?}"),
-        Err(e) => panic!("registration failed: {e:?}"),
-    }
+    let mut input = testing::registration(family, given, "male", born, arrived);
+    input.person.phones = vec!["76 12 34 56".into()];
+    input.person.place_of_origin = "ML0103".into();
+    input.person.intended_settlement = "ML0103".into();
+    input.confirm_new_person = false;
+    input
 }
 
 fn query(q: &str) -> CaseQuery {
@@ -125,10 +95,7 @@ test_both_backends! {
             RegistrationOutcome::Registered(_) => panic!("the possible match was not shown"),
         }
         // Another organisation learns only that a match exists, and where.
-        let anpe = db.app.db.organisation_names().await.unwrap().into_iter().find(|o| o.acronym == "ANPE").unwrap();
-        let input = cnrm_domain::user::UserInput { username: "anpe.agent".into(), display_name: "Agent ANPE".into(), organisation_id: anpe.id.to_string(), role: "case_worker".into(), ..Default::default() };
-        cnrm_app::users::create(&db.app, &Actor::console(), &input).await.unwrap();
-        let other = actor(&db, "anpe.agent").await;
+        let other = testing::add_account(&db, "anpe.agent", Role::CaseWorker, "ANPE", None).await;
         match cases::register(&db.app, &other, &registration("Coulibaly", "Boubacar", "1996", "2025-06-01")).await.unwrap() {
             RegistrationOutcome::PossibleMatches(matches) => {
                 assert_eq!(matches[0].case_id, None);
@@ -158,10 +125,7 @@ test_both_backends! {
         assert_eq!(protection.priority, Priority::Urgent);
         let ordinary = register(&db, &worker, &registration("Konaté", "Issa", "1990", "2025-05-01")).await;
         // Another case worker of the same team sees ordinary team cases but not the protection case.
-        let org = worker.user.organisation_id.to_string();
-        let input = cnrm_domain::user::UserInput { username: "oim.agent2".into(), display_name: "Second Agent".into(), organisation_id: org, role: "case_worker".into(), team: "Kayes".into(), ..Default::default() };
-        cnrm_app::users::create(&db.app, &Actor::console(), &input).await.unwrap();
-        let colleague = actor(&db, "oim.agent2").await;
+        let colleague = testing::add_account(&db, "oim.agent2", Role::CaseWorker, "OIM", Some("Kayes")).await;
         assert!(cases::get(&db.app, &colleague, ordinary.id).await.is_ok());
         assert!(matches!(cases::get(&db.app, &colleague, protection.id).await, Err(AppError::NotFound)));
         let listed = cases::list(&db.app, &colleague, &CaseQuery::default()).await.unwrap();
@@ -282,9 +246,7 @@ test_both_backends! {
         assert_eq!(total(CaseQuery { status: "open".into(), ..Default::default() }).await, 1);
         assert_eq!(total(CaseQuery { status: "closed".into(), q: "toure".into(), ..Default::default() }).await, 1);
         // Assignment moves a case into a case worker's list ("my cases").
-        let other_team = cnrm_domain::user::UserInput { username: "oim.gao".into(), display_name: "Agent Gao".into(), organisation_id: manager.user.organisation_id.to_string(), role: "case_worker".into(), team: "Gao".into(), ..Default::default() };
-        cnrm_app::users::create(&db.app, &Actor::console(), &other_team).await.unwrap();
-        let gao = actor(&db, "oim.gao").await;
+        let gao = testing::add_account(&db, "oim.gao", Role::CaseWorker, "OIM", Some("Gao")).await;
         let mine = CaseQuery { assigned: "me".into(), ..Default::default() };
         assert_eq!(cases::list(&db.app, &gao, &mine).await.unwrap().total, 0);
         let file = cases::get(&db.app, &manager, bah.id).await.unwrap();

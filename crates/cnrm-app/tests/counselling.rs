@@ -1,21 +1,16 @@
 //! Counselling sessions, needs and skills assessments, on both backends: validation against the
 //! case's dates, history newest first, who may see and add them, closed cases, audit.
 
-use cnrm_app::actor::Via;
-use cnrm_app::cases::{self, Registration, RegistrationOutcome};
+use cnrm_app::cases;
 use cnrm_app::counselling;
-use cnrm_app::testing::TestDb;
-use cnrm_app::{demo, test_both_backends, Actor, AppError};
+use cnrm_app::testing::{self, actor, TestDb};
+use cnrm_app::{demo, test_both_backends, AppError};
 use cnrm_domain::assessment::{
     Need, NeedLevel, NeedsInput, Pathway, Proficiency, Sector, SessionInput, SessionKind, SkillsInput,
 };
-use cnrm_domain::person::{PersonInput, ReturnInput};
+use cnrm_domain::Role;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
-
-async fn actor(db: &TestDb, username: &str) -> Actor {
-    Actor { user: db.app.db.user_by_username(username).await.unwrap().unwrap(), ip: None, via: Via::Web }
-}
 
 fn today() -> Date {
     OffsetDateTime::now_utc().date()
@@ -24,48 +19,15 @@ fn today() -> Date {
 /// The demo organisations and accounts, and a few more: a case manager of another organisation
 /// (CRM) and a case worker of the same organisation in another team.
 async fn platform(db: &TestDb) {
-    demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.unwrap();
-    let names = db.app.db.organisation_names().await.unwrap();
-    let org = |acronym: &str| names.iter().find(|o| o.acronym == acronym).unwrap().id.to_string();
-    for (username, acronym, role, team) in
-        [("crm.gestion", "CRM", "case_manager", ""), ("oim.mopti", "OIM", "case_worker", "Mopti")]
-    {
-        let input = cnrm_domain::user::UserInput {
-            username: username.into(),
-            display_name: format!("Compte {username}"),
-            organisation_id: org(acronym),
-            role: role.into(),
-            team: team.into(),
-            ..Default::default()
-        };
-        cnrm_app::users::create(&db.app, &Actor::console(), &input).await.unwrap();
-    }
+    testing::load_demo(db).await;
+    testing::add_account(db, "crm.gestion", Role::CaseManager, "CRM", None).await;
+    testing::add_account(db, "oim.mopti", Role::CaseWorker, "OIM", Some("Mopti")).await;
 }
 
 /// A case registered by the demo case worker (team Kayes), arrived on `arrived`.
 async fn case(db: &TestDb, arrived: Date) -> Uuid {
-    let input = Registration {
-        person: PersonInput {
-            family_name: "Dembélé".into(),
-            given_names: "Awa".into(),
-            sex: "female".into(),
-            date_of_birth: "1996".into(),
-            ..Default::default()
-        },
-        ret: ReturnInput {
-            arrival_date: arrived.to_string(),
-            returned_from: "DZ".into(),
-            return_type: "avr".into(),
-            ..Default::default()
-        },
-        consent_method: "written".into(),
-        confirm_new_person: true,
-        ..Default::default()
-    };
-    match cases::register(&db.app, &actor(db, "oim.agent").await, &input).await.unwrap() {
-        RegistrationOutcome::Registered(c) => c.id,
-        RegistrationOutcome::PossibleMatches(_) => panic!("no match expected"),
-    }
+    let input = testing::registration("Dembélé", "Awa", "female", "1996", &arrived.to_string());
+    testing::register(db, &actor(db, "oim.agent").await, &input).await.id
 }
 
 fn session(held_on: Date) -> SessionInput {

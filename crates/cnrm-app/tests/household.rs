@@ -1,86 +1,35 @@
 //! Households, follow-up contact outcomes and the follow-up offsets setting, on both backends.
 
-use cnrm_app::actor::Via;
 use cnrm_app::cases::{self, Registration, RegistrationOutcome};
 use cnrm_app::family::{self, LinkInput};
 use cnrm_app::followups;
 use cnrm_app::plans::{self, PlanItemInput};
 use cnrm_app::settings::{self, OffsetsInput};
-use cnrm_app::testing::TestDb;
+use cnrm_app::testing::{self, actor, invalid, load_demo as platform, register, TestDb};
 use cnrm_app::{demo, test_both_backends, Actor, AppError};
 use cnrm_domain::contact::{OutcomeInput, Situation};
 use cnrm_domain::family::Relation;
 use cnrm_domain::followup::add_months;
-use cnrm_domain::person::{PersonInput, ReturnInput};
+use cnrm_domain::Role;
 use cnrm_store::{CaseRecord, FamilyLink};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-async fn actor(db: &TestDb, username: &str) -> Actor {
-    Actor { user: db.app.db.user_by_username(username).await.unwrap().unwrap(), ip: None, via: Via::Web }
-}
-
-async fn platform(db: &TestDb) {
-    demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.unwrap();
-}
-
 /// A case worker of the Red Cross (CRM), another case-holding organisation.
 async fn red_cross_worker(db: &TestDb) -> Actor {
-    let crm = db.app.db.organisation_names().await.unwrap().into_iter().find(|o| o.acronym == "CRM").unwrap();
-    let input = cnrm_domain::user::UserInput {
-        username: "crm.agent".into(),
-        display_name: "Awa Konaté".into(),
-        organisation_id: crm.id.to_string(),
-        role: "case_worker".into(),
-        team: "Kayes".into(),
-        ..Default::default()
-    };
-    cnrm_app::users::create(&db.app, &Actor::console(), &input).await.unwrap();
-    actor(db, "crm.agent").await
+    testing::add_account(db, "crm.agent", Role::CaseWorker, "CRM", Some("Kayes")).await
 }
 
 fn registration(family: &str, given: &str, sex: &str, born: &str, arrived: &str) -> Registration {
-    Registration {
-        person: PersonInput {
-            family_name: family.into(),
-            given_names: given.into(),
-            sex: sex.into(),
-            date_of_birth: born.into(),
-            intended_settlement: "ML0103".into(),
-            ..Default::default()
-        },
-        ret: ReturnInput {
-            arrival_date: arrived.into(),
-            returned_from: "LY".into(),
-            return_type: "avr".into(),
-            point_of_arrival: "Aéroport de Bamako-Sénou".into(),
-            programme: "MPRR".into(),
-            ..Default::default()
-        },
-        consent_method: "written".into(),
-        confirm_new_person: true,
-        ..Default::default()
-    }
-}
-
-async fn register(db: &TestDb, who: &Actor, input: &Registration) -> CaseRecord {
-    match cases::register(&db.app, who, input).await {
-        Ok(RegistrationOutcome::Registered(case)) => *case,
-        Ok(RegistrationOutcome::PossibleMatches(m)) => panic!("unexpected matches: {m:?}"),
-        Err(e) => panic!("registration failed: {e:?}"),
-    }
+    let mut input = testing::registration(family, given, sex, born, arrived);
+    input.person.intended_settlement = "ML0103".into();
+    input.ret.point_of_arrival = "Aéroport de Bamako-Sénou".into();
+    input.ret.programme = "MPRR".into();
+    input
 }
 
 fn link_input(case_number: &str, relation: &str) -> LinkInput {
     LinkInput { case_number: case_number.into(), relation: relation.into() }
-}
-
-fn invalid<T>(result: Result<T, AppError>, field: &str) -> &'static str {
-    match result {
-        Err(AppError::Invalid(errors)) => errors.for_field(field).unwrap_or_else(|| panic!("no error for {field}")),
-        Err(other) => panic!("expected invalid {field}, got {other:?}"),
-        Ok(_) => panic!("expected invalid {field}, got a success"),
-    }
 }
 
 async fn audited(db: &TestDb, case_id: Uuid, action: &str) -> usize {

@@ -1,44 +1,18 @@
 //! Reintegration plans, on both backends: approval by someone else, item lifecycle, follow-ups.
 
-use cnrm_app::actor::Via;
-use cnrm_app::cases::{self, Registration, RegistrationOutcome};
+use cnrm_app::cases;
 use cnrm_app::plans::{self, PlanItemAction, PlanItemInput};
-use cnrm_app::testing::TestDb;
-use cnrm_app::{demo, test_both_backends, Actor, AppError};
+use cnrm_app::testing::{self, actor, TestDb};
+use cnrm_app::{test_both_backends, AppError};
 use cnrm_domain::followup::PlanTimeliness;
 use cnrm_domain::lifecycle::plan::PlanItemStatus;
-use cnrm_domain::person::{PersonInput, ReturnInput};
 use time::{Duration, OffsetDateTime};
 
-async fn actor(db: &TestDb, username: &str) -> Actor {
-    Actor { user: db.app.db.user_by_username(username).await.unwrap().unwrap(), ip: None, via: Via::Web }
-}
-
 async fn case(db: &TestDb, arrived: time::Date) -> uuid::Uuid {
-    demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.unwrap();
-    let input = Registration {
-        person: PersonInput {
-            family_name: "Magassa".into(),
-            given_names: "Demba".into(),
-            sex: "male".into(),
-            date_of_birth: "1994".into(),
-            ..Default::default()
-        },
-        ret: ReturnInput {
-            arrival_date: arrived.to_string(),
-            returned_from: "NE".into(),
-            return_type: "avr".into(),
-            ..Default::default()
-        },
-        consent_method: "written".into(),
-        // The same name may be registered twice in one test: two cases, on purpose.
-        confirm_new_person: true,
-        ..Default::default()
-    };
-    match cases::register(&db.app, &actor(db, "oim.agent").await, &input).await.unwrap() {
-        RegistrationOutcome::Registered(c) => c.id,
-        RegistrationOutcome::PossibleMatches(_) => panic!("no match expected"),
-    }
+    testing::load_demo(db).await;
+    // The same name may be registered twice in one test: two cases, on purpose.
+    let input = testing::registration("Magassa", "Demba", "male", "1994", &arrived.to_string());
+    testing::register(db, &actor(db, "oim.agent").await, &input).await.id
 }
 
 fn training() -> PlanItemInput {

@@ -1,65 +1,28 @@
 //! Collective projects, on both backends: lifecycle, member rules, who sees which member,
 //! optimistic locking, and the demo's plans, referrals and cooperative.
 
-use cnrm_app::actor::Via;
-use cnrm_app::cases::{self, Registration, RegistrationOutcome};
+use cnrm_app::cases;
 use cnrm_app::plans::{self, PlanItemInput};
 use cnrm_app::projects::{self, MemberInput, ProjectAction};
-use cnrm_app::testing::TestDb;
-use cnrm_app::{demo, test_both_backends, Actor, AppError};
+use cnrm_app::testing::{self, actor, TestDb};
+use cnrm_app::{demo, test_both_backends, AppError};
 use cnrm_domain::lifecycle::plan::PlanItemStatus;
 use cnrm_domain::lifecycle::referral::ReferralStatus;
 use cnrm_domain::paging::PageRequest;
-use cnrm_domain::person::{PersonInput, ReturnInput};
 use cnrm_domain::project::{ProjectInput, ProjectStatus};
+use cnrm_domain::Role;
 use uuid::Uuid;
-
-async fn actor(db: &TestDb, username: &str) -> Actor {
-    Actor { user: db.app.db.user_by_username(username).await.unwrap().unwrap(), ip: None, via: Via::Web }
-}
 
 /// The demo accounts, a case worker of OIM's Gao team and a case manager of the Red Cross.
 async fn platform(db: &TestDb) {
-    demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.unwrap();
-    let names = db.app.db.organisation_names().await.unwrap();
-    for (username, acronym, role, team) in
-        [("oim.gao", "OIM", "case_worker", "Gao"), ("crm.gestion", "CRM", "case_manager", "")]
-    {
-        let input = cnrm_domain::user::UserInput {
-            username: username.into(),
-            display_name: format!("Test {username}"),
-            organisation_id: names.iter().find(|o| o.acronym == acronym).unwrap().id.to_string(),
-            role: role.into(),
-            team: team.into(),
-            ..Default::default()
-        };
-        cnrm_app::users::create(&db.app, &Actor::console(), &input).await.unwrap();
-    }
+    testing::load_demo(db).await;
+    testing::add_account(db, "oim.gao", Role::CaseWorker, "OIM", Some("Gao")).await;
+    testing::add_account(db, "crm.gestion", Role::CaseManager, "CRM", None).await;
 }
 
 async fn case(db: &TestDb, by: &str, family: &str) -> Uuid {
-    let input = Registration {
-        person: PersonInput {
-            family_name: family.into(),
-            given_names: "Awa".into(),
-            sex: "female".into(),
-            date_of_birth: "1995".into(),
-            ..Default::default()
-        },
-        ret: ReturnInput {
-            arrival_date: "2025-06-01".into(),
-            returned_from: "DZ".into(),
-            return_type: "avr".into(),
-            ..Default::default()
-        },
-        consent_method: "written".into(),
-        confirm_new_person: true,
-        ..Default::default()
-    };
-    match cases::register(&db.app, &actor(db, by).await, &input).await.unwrap() {
-        RegistrationOutcome::Registered(c) => c.id,
-        RegistrationOutcome::PossibleMatches(_) => panic!("no match expected"),
-    }
+    let input = testing::registration(family, "Awa", "female", "1995", "2025-06-01");
+    testing::register(db, &actor(db, by).await, &input).await.id
 }
 
 fn item(level: &str) -> PlanItemInput {

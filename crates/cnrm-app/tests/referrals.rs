@@ -1,50 +1,20 @@
 //! Referrals between organisations, on both backends: consent gating, allow-lists, scoping.
 
-use cnrm_app::actor::Via;
-use cnrm_app::cases::{self, Registration, RegistrationOutcome};
+use cnrm_app::cases;
 use cnrm_app::referrals::{self, ReferralAction, ReferralInput};
-use cnrm_app::testing::TestDb;
-use cnrm_app::{demo, test_both_backends, Actor, AppError};
-use cnrm_domain::consent::ConsentInput;
+use cnrm_app::testing::{self, actor, consent_to, org_id as org, TestDb};
+use cnrm_app::{test_both_backends, AppError};
 use cnrm_domain::lifecycle::referral::ReferralStatus;
-use cnrm_domain::person::{PersonInput, ReturnInput};
-
-async fn actor(db: &TestDb, username: &str) -> Actor {
-    Actor { user: db.app.db.user_by_username(username).await.unwrap().unwrap(), ip: None, via: Via::Web }
-}
-
-async fn org(db: &TestDb, acronym: &str) -> uuid::Uuid {
-    db.app.db.organisation_names().await.unwrap().into_iter().find(|o| o.acronym == acronym).unwrap().id
-}
 
 /// A case at OIM with a skills entry and a vulnerability, registered by the demo case worker.
 async fn case(db: &TestDb) -> uuid::Uuid {
-    demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.unwrap();
-    let input = Registration {
-        person: PersonInput {
-            family_name: "Tounkara".into(),
-            given_names: "Lassana".into(),
-            sex: "male".into(),
-            date_of_birth: "1996-02-03".into(),
-            phones: vec!["76 55 44 33".into()],
-            skills: "Soudure, mécanique".into(),
-            education_level: "primary".into(),
-            ..Default::default()
-        },
-        ret: ReturnInput {
-            arrival_date: "2025-02-01".into(),
-            returned_from: "LY".into(),
-            return_type: "avr".into(),
-            ..Default::default()
-        },
-        consent_method: "written".into(),
-        vulnerabilities: vec!["mental_health_need".into()],
-        ..Default::default()
-    };
-    match cases::register(&db.app, &actor(db, "oim.agent").await, &input).await.unwrap() {
-        RegistrationOutcome::Registered(case) => case.id,
-        RegistrationOutcome::PossibleMatches(_) => panic!("no match expected"),
-    }
+    testing::load_demo(db).await;
+    let mut input = testing::registration("Tounkara", "Lassana", "male", "1996-02-03", "2025-02-01");
+    input.person.phones = vec!["76 55 44 33".into()];
+    input.person.skills = "Soudure, mécanique".into();
+    input.person.education_level = "primary".into();
+    input.vulnerabilities = vec!["mental_health_need".into()];
+    testing::register(db, &actor(db, "oim.agent").await, &input).await.id
 }
 
 fn training(to: uuid::Uuid) -> ReferralInput {
@@ -54,16 +24,6 @@ fn training(to: uuid::Uuid) -> ReferralInput {
         note: "Formation en soudure".into(),
         ..Default::default()
     }
-}
-
-async fn consent_to(db: &TestDb, case_id: uuid::Uuid, partner: uuid::Uuid) -> uuid::Uuid {
-    let input = ConsentInput {
-        purpose: "referral_sharing".into(),
-        partner_organisation_id: partner.to_string(),
-        method: "written".into(),
-        granted_on: time::OffsetDateTime::now_utc().date().to_string(),
-    };
-    cases::add_consent(&db.app, &actor(db, "oim.agent").await, case_id, &input).await.unwrap().id
 }
 
 fn action(action: &str, reason: &str, version: i64) -> ReferralAction {
@@ -109,9 +69,7 @@ test_both_backends! {
         assert_eq!(seen.person["skills"], "Soudure, mécanique");
         // The partner cannot open the case itself, nor can another organisation see the referral.
         assert!(cases::get(&db.app, &partner, case_id).await.is_err());
-        let input = cnrm_domain::user::UserInput { username: "fafpa.focal".into(), display_name: "Point focal FAFPA".into(), organisation_id: org(&db, "FAFPA").await.to_string(), role: "partner_focal_point".into(), ..Default::default() };
-        cnrm_app::users::create(&db.app, &Actor::console(), &input).await.unwrap();
-        let stranger = actor(&db, "fafpa.focal").await;
+        let stranger = testing::add_account(&db, "fafpa.focal", cnrm_domain::Role::PartnerFocalPoint, "FAFPA", None).await;
         assert!(matches!(referrals::received(&db.app, &stranger, sent.id).await, Err(AppError::NotFound)));
         assert_eq!(referrals::incoming(&db.app, &stranger, None, &page()).await.unwrap().total, 0);
         assert_eq!(referrals::incoming(&db.app, &partner, None, &page()).await.unwrap().total, 1);

@@ -1,86 +1,33 @@
 //! Transfers of cases between organisations, on both backends: who proposes and decides, consent,
 //! one pending transfer, ownership moving on acceptance only, allow-lists, stale edits, audit.
 
-use cnrm_app::actor::Via;
-use cnrm_app::cases::{self, Registration, RegistrationOutcome};
+use cnrm_app::cases;
 use cnrm_app::referrals::{self, ReferralInput};
-use cnrm_app::testing::TestDb;
+use cnrm_app::testing::{self, actor, consent_to, org_id as org, TestDb};
 use cnrm_app::transfers::{self, TransferAction, TransferInput};
-use cnrm_app::{demo, test_both_backends, Actor, AppError};
-use cnrm_domain::consent::ConsentInput;
-use cnrm_domain::person::{PersonInput, ReturnInput};
+use cnrm_app::{test_both_backends, AppError};
+use cnrm_domain::person::ReturnInput;
 use cnrm_domain::transfer::{Side, TransferStatus};
-use cnrm_domain::user::{UserDraft, Username};
-use cnrm_domain::{Locale, Role};
+use cnrm_domain::Role;
 use cnrm_store::AuditFilter;
 use uuid::Uuid;
-
-async fn actor(db: &TestDb, username: &str) -> Actor {
-    Actor { user: db.app.db.user_by_username(username).await.unwrap().unwrap(), ip: None, via: Via::Web }
-}
-
-async fn org(db: &TestDb, acronym: &str) -> Uuid {
-    db.app.db.organisation_names().await.unwrap().into_iter().find(|o| o.acronym == acronym).unwrap().id
-}
-
-async fn account(db: &TestDb, username: &str, role: Role, acronym: &str, team: Option<&str>) {
-    let draft = UserDraft {
-        username: Username::parse(username).unwrap(),
-        display_name: username.into(),
-        email: format!("{username}@example.org"),
-        organisation_id: org(db, acronym).await,
-        role,
-        team: team.map(str::to_string),
-        locale: Locale::Fr,
-    };
-    cnrm_app::users::create_with_password(&db.app, &Actor::console(), draft, "Demo-CNRM-2024", false).await.unwrap();
-}
 
 /// The demo platform, case managers at CRM (the receiver) and AME (a third organisation), a case
 /// worker at CRM, and a case at OIM (with a screening task) registered by the demo case worker.
 async fn setup(db: &TestDb) -> Uuid {
-    demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.unwrap();
-    account(db, "crm.gestion", Role::CaseManager, "CRM", Some("Ségou")).await;
-    account(db, "crm.agent", Role::CaseWorker, "CRM", Some("Ségou")).await;
-    account(db, "ame.gestion", Role::CaseManager, "AME", None).await;
-    let input = Registration {
-        person: PersonInput {
-            family_name: "Diarra".into(),
-            given_names: "Sekou".into(),
-            sex: "male".into(),
-            date_of_birth: "1995-04-12".into(),
-            phones: vec!["76 11 22 33".into()],
-            skills: "Maçonnerie".into(),
-            ..Default::default()
-        },
-        ret: ret(),
-        consent_method: "written".into(),
-        vulnerabilities: vec!["mental_health_need".into()],
-        ..Default::default()
-    };
-    match cases::register(&db.app, &actor(db, "oim.agent").await, &input).await.unwrap() {
-        RegistrationOutcome::Registered(case) => case.id,
-        RegistrationOutcome::PossibleMatches(_) => panic!("no match expected"),
-    }
+    testing::load_demo(db).await;
+    testing::add_account(db, "crm.gestion", Role::CaseManager, "CRM", Some("Ségou")).await;
+    testing::add_account(db, "crm.agent", Role::CaseWorker, "CRM", Some("Ségou")).await;
+    testing::add_account(db, "ame.gestion", Role::CaseManager, "AME", None).await;
+    let mut input = testing::registration("Diarra", "Sekou", "male", "1995-04-12", "2025-02-01");
+    input.person.phones = vec!["76 11 22 33".into()];
+    input.person.skills = "Maçonnerie".into();
+    input.vulnerabilities = vec!["mental_health_need".into()];
+    testing::register(db, &actor(db, "oim.agent").await, &input).await.id
 }
 
 fn ret() -> ReturnInput {
-    ReturnInput {
-        arrival_date: "2025-02-01".into(),
-        returned_from: "LY".into(),
-        return_type: "avr".into(),
-        ..Default::default()
-    }
-}
-
-async fn consent_to(db: &TestDb, case_id: Uuid, partner: Uuid) -> Uuid {
-    let input = ConsentInput {
-        purpose: "referral_sharing".into(),
-        partner_organisation_id: partner.to_string(),
-        method: "written".into(),
-        granted_on: time::OffsetDateTime::now_utc().date().to_string(),
-    };
-    cases::add_consent(&db.app, &actor(db, "oim.agent").await, case_id, &input).await.unwrap().id
+    testing::registration("", "", "", "", "2025-02-01").ret
 }
 
 fn to(organisation: Uuid) -> TransferInput {

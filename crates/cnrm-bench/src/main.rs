@@ -5,6 +5,7 @@
 //! latency percentiles. Run it in release mode:
 //!
 //! ```sh
+//! cargo run --release -p cnrm-bench -- --database sqlite:/tmp/bench.sqlite3 --gaps --runs 30
 //! cargo run --release -p cnrm-bench -- --database sqlite:/tmp/bench.sqlite3 --cases 1000000
 //! cargo run --release -p cnrm-bench -- --database postgres://postgres@127.0.0.1/bench --cases 1000000
 //! ```
@@ -16,6 +17,8 @@ use cnrm_app::cases::{self, CaseQuery};
 use cnrm_app::{bootstrap, demo, Actor, App};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::{Duration, Instant};
+
+mod gaps;
 
 #[derive(Parser)]
 #[command(about = "Benchmark the case list and search of cnrm")]
@@ -33,6 +36,12 @@ struct Args {
     /// Target for the 95th percentile, in milliseconds.
     #[arg(long, default_value_t = 50.0)]
     target_ms: f64,
+    /// Time the gap matrix instead (adding needs, 2,000 services and 5,000 interventions once);
+    /// its target is `--gaps-target-ms`.
+    #[arg(long)]
+    gaps: bool,
+    #[arg(long, default_value_t = 500.0)]
+    gaps_target_ms: f64,
 }
 
 async fn actor(app: &App, username: &str) -> Result<Actor> {
@@ -59,6 +68,13 @@ async fn main() -> Result<()> {
     let added = demo::load_returnees(&app, args.seed, args.cases, &bar).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     if added > 0 {
         println!("loaded {added} cases in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    if args.gaps {
+        let secretariat = actor(&app, "secretariat").await?;
+        println!("backend {:?}", app.db.backend());
+        let ok = gaps::run(&app, &args.database, &secretariat, args.runs, args.gaps_target_ms).await?;
+        println!("\ngap matrix {} {} ms at p95", if ok { "within" } else { "above" }, args.gaps_target_ms);
+        return Ok(());
     }
     let manager = actor(&app, "oim.gestion").await?;
     let worker = actor(&app, "oim.agent").await?;

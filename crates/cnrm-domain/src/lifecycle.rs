@@ -151,6 +151,10 @@ pub mod plan {
             /// Help to obtain identity or civil documents.
             Documents = "documents",
             LegalAid = "legal_aid",
+            /// Small loans to start or grow an activity (microfinance institutions).
+            Microcredit = "microcredit",
+            /// Tracing and reuniting family members (Red Cross family links).
+            FamilyTracing = "family_tracing",
             Cash = "cash",
             InKind = "in_kind",
             Other = "other",

@@ -19,10 +19,12 @@ pub enum Role {
     MeOfficer,
     PartnerFocalPoint,
     DonorObserver,
+    /// Reviews possible duplicate persons across the platform and links or separates their records.
+    DataSteward,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::PlatformAdmin,
         Role::Secretariat,
         Role::OrgAdmin,
@@ -31,6 +33,7 @@ impl Role {
         Role::MeOfficer,
         Role::PartnerFocalPoint,
         Role::DonorObserver,
+        Role::DataSteward,
     ];
 
     pub fn code(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Role {
             Role::MeOfficer => "me_officer",
             Role::PartnerFocalPoint => "partner_focal_point",
             Role::DonorObserver => "donor_observer",
+            Role::DataSteward => "data_steward",
         }
     }
 
@@ -131,10 +135,20 @@ pub enum Permission {
     AnonymisedExport,
     /// Manage one's own API tokens.
     ApiTokenManage,
+    /// Review possible duplicate persons and decide (same person, not the same, unsure), link and split.
+    IdentityReview,
+    /// See the coordination information: published services, interventions (4W), meetings, agreements,
+    /// trainings and good practices.
+    CoordinationRead,
+    /// Publish and edit one's organisation's services, interventions and their reports, agreements,
+    /// trainings and good practices; update the action points one's organisation owns.
+    CoordinationManage,
+    /// Validate services and good practices, lock reporting periods, run coordination meetings.
+    CoordinationValidate,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 18] = [
         Permission::OrganisationRead,
         Permission::OrganisationManage,
         Permission::UserRead,
@@ -149,6 +163,10 @@ impl Permission {
         Permission::AggregatesRead,
         Permission::AnonymisedExport,
         Permission::ApiTokenManage,
+        Permission::IdentityReview,
+        Permission::CoordinationRead,
+        Permission::CoordinationManage,
+        Permission::CoordinationValidate,
     ];
 
     pub fn code(self) -> &'static str {
@@ -167,6 +185,10 @@ impl Permission {
             Permission::AggregatesRead => "aggregates_read",
             Permission::AnonymisedExport => "anonymised_export",
             Permission::ApiTokenManage => "api_token_manage",
+            Permission::IdentityReview => "identity_review",
+            Permission::CoordinationRead => "coordination_read",
+            Permission::CoordinationManage => "coordination_manage",
+            Permission::CoordinationValidate => "coordination_validate",
         }
     }
 }
@@ -186,6 +208,7 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
             (P::AuditRead, All),
             (P::PlatformConfigure, All),
             (P::AggregatesRead, All),
+            (P::CoordinationRead, All),
             (P::ApiTokenManage, Own),
         ],
     ),
@@ -194,6 +217,9 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
         &[
             (P::OrganisationRead, All),
             (P::OrganisationManage, All),
+            (P::CoordinationRead, All),
+            (P::CoordinationManage, All),
+            (P::CoordinationValidate, All),
             (P::AggregatesRead, All),
             (P::AnonymisedExport, All),
             (P::ApiTokenManage, Own),
@@ -207,6 +233,8 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
             (P::UserRead, Organisation),
             (P::UserManage, Organisation),
             (P::AuditRead, Organisation),
+            (P::CoordinationRead, All),
+            (P::CoordinationManage, Organisation),
             (P::ApiTokenManage, Own),
         ],
     ),
@@ -220,6 +248,8 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
             (P::PlanApprove, Organisation),
             (P::ReferralReceive, Organisation),
             (P::AggregatesRead, Organisation),
+            (P::CoordinationRead, All),
+            (P::CoordinationManage, Organisation),
             (P::ApiTokenManage, Own),
         ],
     ),
@@ -230,6 +260,7 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
             (P::CaseRead, Team),
             (P::CaseWrite, Team),
             (P::ProtectionCaseRead, Own),
+            (P::CoordinationRead, All),
             (P::ApiTokenManage, Own),
         ],
     ),
@@ -239,14 +270,23 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
             (P::OrganisationRead, All),
             (P::AggregatesRead, All),
             (P::AnonymisedExport, Organisation),
+            (P::CoordinationRead, All),
+            (P::CoordinationManage, Organisation),
             (P::ApiTokenManage, Own),
         ],
     ),
     (
         Role::PartnerFocalPoint,
-        &[(P::OrganisationRead, All), (P::ReferralReceive, Organisation), (P::ApiTokenManage, Own)],
+        &[
+            (P::OrganisationRead, All),
+            (P::ReferralReceive, Organisation),
+            (P::CoordinationRead, All),
+            (P::CoordinationManage, Organisation),
+            (P::ApiTokenManage, Own),
+        ],
     ),
-    (Role::DonorObserver, &[(P::OrganisationRead, All), (P::AggregatesRead, All)]),
+    (Role::DonorObserver, &[(P::OrganisationRead, All), (P::AggregatesRead, All), (P::CoordinationRead, All)]),
+    (Role::DataSteward, &[(P::OrganisationRead, All), (P::IdentityReview, All), (P::ApiTokenManage, Own)]),
 ];
 
 /// The permission is not held at any scope.

@@ -45,7 +45,8 @@ pub fn default_fields(service: AssistanceType) -> Vec<SharedField> {
         }
         A::MedicalCare | A::PsychosocialCounselling => &[F::Age, F::Languages],
         A::Education => &[F::Age, F::EducationLevel],
-        A::Documents | A::LegalAid => &[F::Age],
+        A::Documents | A::LegalAid | A::FamilyTracing => &[F::Age],
+        A::Microcredit => &[F::Age, F::Occupation, F::Skills],
         A::Housing | A::Cash | A::InKind | A::Other => &[],
     };
     fields.extend_from_slice(extra);

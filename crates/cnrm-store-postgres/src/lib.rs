@@ -17,6 +17,11 @@ include!("../../cnrm-store/shared/counselling.rs");
 include!("../../cnrm-store/shared/household.rs");
 include!("../../cnrm-store/shared/transfers.rs");
 include!("../../cnrm-store/shared/projects.rs");
+include!("../../cnrm-store/shared/interventions.rs");
+include!("../../cnrm-store/shared/coordination.rs");
+include!("../../cnrm-store/shared/catalogue.rs");
+include!("../../cnrm-store/shared/identity.rs");
+include!("../../cnrm-store/shared/gaps.rs");
 
 impl Store {
     /// Connects to a `postgres://` URL; with `schema`, every connection works inside that schema.

@@ -18,6 +18,11 @@ include!("../../cnrm-store/shared/counselling.rs");
 include!("../../cnrm-store/shared/household.rs");
 include!("../../cnrm-store/shared/transfers.rs");
 include!("../../cnrm-store/shared/projects.rs");
+include!("../../cnrm-store/shared/interventions.rs");
+include!("../../cnrm-store/shared/coordination.rs");
+include!("../../cnrm-store/shared/catalogue.rs");
+include!("../../cnrm-store/shared/identity.rs");
+include!("../../cnrm-store/shared/gaps.rs");
 
 impl Store {
     /// Opens (creating if needed) the database at a `sqlite:` URL or a plain file path.

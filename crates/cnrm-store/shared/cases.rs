@@ -492,26 +492,26 @@ impl Store {
             ProtectionVisibility::None => add("NOT s.protection", vec![], &mut params),
         }
         if let Some(status) = filter.status {
-            add("s.status = ?1", vec![Param::Text(status.code().into())], &mut params);
+            add("{+}s.status = ?1", vec![Param::Text(status.code().into())], &mut params);
         }
         if let Some(priority) = filter.priority {
-            add("s.priority = ?1", vec![Param::Text(priority.code().into())], &mut params);
+            add("{+}s.priority = ?1", vec![Param::Text(priority.code().into())], &mut params);
         }
         if let Some(user) = filter.assigned_to {
             add("s.assigned_to = ?1", vec![Param::Id(user)], &mut params);
         }
         if let Some(unit) = &filter.settlement {
             add(
-                "s.settlement_pcode >= ?1 AND s.settlement_pcode < ?2",
+                "{+}s.settlement_pcode >= ?1 AND {+}s.settlement_pcode < ?2",
                 vec![Param::Text(unit.clone()), Param::Text(prefix_end(unit))],
                 &mut params,
             );
         }
         if let Some(country) = &filter.returned_from {
-            add("s.returned_from = ?1", vec![Param::Text(country.clone())], &mut params);
+            add("{+}s.returned_from = ?1", vec![Param::Text(country.clone())], &mut params);
         }
         if let Some(kind) = filter.return_type {
-            add("s.return_type = ?1", vec![Param::Text(kind.code().into())], &mut params);
+            add("{+}s.return_type = ?1", vec![Param::Text(kind.code().into())], &mut params);
         }
         if let Some(from) = filter.arrived_from {
             add("s.arrival_date >= ?1", vec![Param::Date(from)], &mut params);
@@ -519,7 +519,13 @@ impl Store {
         if let Some(to) = filter.arrived_to {
             add("s.arrival_date <= ?1", vec![Param::Date(to)], &mut params);
         }
-        let clause = format!("WHERE {}", conditions.join(" AND "));
+        // `{+}` marks filters that only narrow the rows read. Counting, the engine may pick any index
+        // (the settlement one makes a region's count cheap); but a page must be read in arrival order
+        // from the primary key and stop after its rows, and SQLite's planner, without LIMIT in its
+        // costs, would rather sort a whole region: a unary `+` keeps it off those indexes.
+        let conditions = conditions.join(" AND ");
+        let clause = format!("WHERE {}", conditions.replace("{+}", ""));
+        let page_clause = format!("WHERE {}", conditions.replace("{+}", if BACKEND == Backend::Sqlite { "+" } else { "" }));
         // A case has several name rows: a prefix can start two of its names.
         let distinct = if by_name { "DISTINCT " } else { "" };
         let count_sql = format!(
@@ -540,7 +546,7 @@ impl Store {
         let dir = if page.descending { "DESC" } else { "ASC" };
         let n = params.len();
         let ids_sql = format!(
-            "SELECT {distinct}s.case_id, {column} FROM case_search s {clause} ORDER BY {column} {dir}, s.case_id {dir} \
+            "SELECT {distinct}s.case_id, {column} FROM case_search s {page_clause} ORDER BY {column} {dir}, s.case_id {dir} \
              LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2

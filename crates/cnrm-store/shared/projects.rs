@@ -120,9 +120,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::Conflict("stale".into()));
-        }
+        stale_unless_written(updated)?;
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(store_error)
     }

@@ -32,6 +32,15 @@ fn store_error(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// `Conflict("stale")` unless a guarded write touched a row: an `UPDATE … WHERE version = $n` (or
+/// another condition on the state read) that someone else's save got to first.
+fn stale_unless_written(written: <Db as sqlx::Database>::QueryResult) -> StoreResult<()> {
+    if written.rows_affected() == 0 {
+        return Err(StoreError::Conflict("stale".into()));
+    }
+    Ok(())
+}
+
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Backend(format!("unreadable {what} in the database: {value:?}"))
 }
@@ -1062,6 +1071,244 @@ impl Database for Store {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         self.bulk_insert_counselling_impl(sessions, needs, skills, audit).await
+    }
+
+    // Identity resolution (task F): see `identity.rs`.
+    async fn identity_records(&self, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<IdentityRecord>> {
+        self.identity_records_impl(after, limit).await
+    }
+
+    async fn identity_records_of(&self, ids: &[Uuid]) -> StoreResult<Vec<IdentityRecord>> {
+        self.identity_records_of_impl(ids).await
+    }
+
+    async fn linked_records(&self, person_id: Uuid) -> StoreResult<Vec<Uuid>> {
+        self.linked_records_impl(person_id).await
+    }
+
+    async fn insert_identity_candidates(
+        &self,
+        candidates: &[IdentityCandidate],
+        audit: &AuditEvent,
+    ) -> StoreResult<CandidateInsert> {
+        self.insert_identity_candidates_impl(candidates, audit).await
+    }
+
+    async fn identity_candidates(
+        &self,
+        status: Option<cnrm_domain::identity::CandidateStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<IdentityCandidate>> {
+        self.identity_candidates_impl(status, page).await
+    }
+
+    async fn identity_candidate(&self, id: Uuid) -> StoreResult<Option<IdentityCandidate>> {
+        self.identity_candidate_impl(id).await
+    }
+
+    async fn identity_candidates_of(&self, persons: &[Uuid]) -> StoreResult<Vec<IdentityCandidate>> {
+        self.identity_candidates_of_impl(persons).await
+    }
+
+    async fn decide_identity_candidate(
+        &self,
+        candidate: &IdentityCandidate,
+        audit: &AuditEvent,
+    ) -> StoreResult<Vec<(Uuid, Uuid)>> {
+        self.decide_identity_candidate_impl(candidate, audit).await
+    }
+
+    async fn insert_contact_request(&self, request: &ContactRequest, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_contact_request_impl(request, audit).await
+    }
+
+    async fn contact_requests_to(&self, organisation_id: Uuid, limit: i64) -> StoreResult<Vec<ContactRequest>> {
+        self.contact_requests_to_impl(organisation_id, limit).await
+    }
+
+    // Service catalogue (shared/catalogue.rs).
+    async fn insert_catalogue_service(
+        &self,
+        service: &CatalogueService,
+        revision: &ServiceRevision,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.insert_catalogue_service_impl(service, revision, audit).await
+    }
+
+    async fn save_catalogue_revision(
+        &self,
+        service_id: Uuid,
+        version: i64,
+        revision: &ServiceRevision,
+        supersede: Option<Uuid>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.save_catalogue_revision_impl(service_id, version, revision, supersede, audit).await
+    }
+
+    async fn catalogue_service(&self, id: Uuid) -> StoreResult<Option<CatalogueService>> {
+        self.catalogue_service_impl(id).await
+    }
+
+    async fn catalogue_search(
+        &self,
+        visibility: CatalogueVisibility,
+        filter: &CatalogueFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ServiceRevision>> {
+        self.catalogue_search_impl(visibility, filter, page).await
+    }
+
+    // Coordination (task G3): see shared/coordination.rs.
+    async fn insert_meeting(&self, meeting: &Meeting, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_meeting_impl(meeting, audit).await
+    }
+    async fn update_meeting(&self, meeting: &Meeting, audit: &AuditEvent) -> StoreResult<()> {
+        self.update_meeting_impl(meeting, audit).await
+    }
+    async fn meeting(&self, id: Uuid) -> StoreResult<Option<MeetingFile>> {
+        self.meeting_impl(id).await
+    }
+    async fn meetings(&self, page: &PageRequest) -> StoreResult<Page<Meeting>> {
+        self.meetings_impl(page).await
+    }
+    async fn insert_action_point(&self, point: &ActionPoint, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_action_point_impl(point, audit).await
+    }
+    async fn action_point(&self, id: Uuid) -> StoreResult<Option<ActionPoint>> {
+        self.action_point_impl(id).await
+    }
+    async fn update_action_point(
+        &self,
+        point: &ActionPoint,
+        update: &ActionPointUpdate,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.update_action_point_impl(point, update, audit).await
+    }
+    async fn action_points_due(
+        &self,
+        organisation_id: Uuid,
+        before: Date,
+        limit: i64,
+    ) -> StoreResult<Vec<QueuedActionPoint>> {
+        self.action_points_due_impl(organisation_id, before, limit).await
+    }
+    async fn insert_agreement(&self, agreement: &Agreement, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_agreement_impl(agreement, audit).await
+    }
+    async fn update_agreement(&self, agreement: &Agreement, audit: &AuditEvent) -> StoreResult<()> {
+        self.update_agreement_impl(agreement, audit).await
+    }
+    async fn agreement(&self, id: Uuid) -> StoreResult<Option<Agreement>> {
+        self.agreement_impl(id).await
+    }
+    async fn agreements(
+        &self,
+        reach: CoordinationReach,
+        party: Option<Uuid>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Agreement>> {
+        self.agreements_impl(reach, party, page).await
+    }
+    async fn agreements_between(&self, a: Uuid, b: Uuid) -> StoreResult<Vec<Agreement>> {
+        self.agreements_between_impl(a, b).await
+    }
+    async fn insert_training(&self, training: &Training, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_training_impl(training, audit).await
+    }
+    async fn training(&self, id: Uuid) -> StoreResult<Option<TrainingFile>> {
+        self.training_impl(id).await
+    }
+    async fn trainings(&self, organisation: Option<Uuid>, page: &PageRequest) -> StoreResult<Page<TrainingSummary>> {
+        self.trainings_impl(organisation, page).await
+    }
+    async fn insert_training_participant(
+        &self,
+        participant: &TrainingParticipant,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.insert_training_participant_impl(participant, audit).await
+    }
+    async fn insert_practice(&self, practice: &Practice, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_practice_impl(practice, audit).await
+    }
+    async fn update_practice(&self, practice: &Practice, audit: &AuditEvent) -> StoreResult<()> {
+        self.update_practice_impl(practice, audit).await
+    }
+    async fn practice(&self, id: Uuid) -> StoreResult<Option<Practice>> {
+        self.practice_impl(id).await
+    }
+    async fn practices(
+        &self,
+        reach: CoordinationReach,
+        status: Option<cnrm_domain::coordination::PracticeStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Practice>> {
+        self.practices_impl(reach, status, page).await
+    }
+
+    // Interventions (shared/interventions.rs).
+    async fn insert_intervention(&self, intervention: &Intervention, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_intervention_impl(intervention, audit).await
+    }
+    async fn update_intervention(&self, intervention: &Intervention, audit: &AuditEvent) -> StoreResult<()> {
+        self.update_intervention_impl(intervention, audit).await
+    }
+    async fn intervention(&self, id: Uuid) -> StoreResult<Option<Intervention>> {
+        self.intervention_impl(id).await
+    }
+    async fn interventions(
+        &self,
+        filter: &InterventionFilter,
+        page: Option<&PageRequest>,
+    ) -> StoreResult<Page<Intervention>> {
+        self.interventions_impl(filter, page).await
+    }
+    async fn intervention_reports(&self, intervention_ids: &[Uuid]) -> StoreResult<Vec<InterventionReport>> {
+        self.intervention_reports_impl(intervention_ids).await
+    }
+    async fn save_intervention_report(
+        &self,
+        report: &InterventionReport,
+        expected_version: Option<i64>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.save_intervention_report_impl(report, expected_version, audit).await
+    }
+    async fn reporting_periods(&self) -> StoreResult<Vec<ReportingPeriod>> {
+        self.reporting_periods_impl().await
+    }
+    async fn reporting_period(&self, period: &str) -> StoreResult<Option<ReportingPeriod>> {
+        self.reporting_period_impl(period).await
+    }
+    async fn save_reporting_period(
+        &self,
+        period: &ReportingPeriod,
+        expected_version: Option<i64>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.save_reporting_period_impl(period, expected_version, audit).await
+    }
+    async fn bulk_insert_interventions(
+        &self,
+        interventions: &[Intervention],
+        reports: &[InterventionReport],
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.bulk_insert_interventions_impl(interventions, reports, audit).await
+    }
+
+    // Gap and overlap analysis (task G4): see shared/gaps.rs.
+    async fn gap_needs(&self) -> StoreResult<Vec<cnrm_domain::gaps::NeedCount>> {
+        self.gap_needs_impl().await
+    }
+    async fn gap_services(&self) -> StoreResult<Vec<cnrm_domain::gaps::ServiceCover>> {
+        self.gap_services_impl().await
+    }
+    async fn gap_interventions(&self, from: Date, to: Date) -> StoreResult<Vec<cnrm_domain::gaps::InterventionCover>> {
+        self.gap_interventions_impl(from, to).await
     }
 }
 

@@ -130,9 +130,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::Conflict("stale".into()));
-        }
+        stale_unless_written(updated)?;
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(store_error)
     }
@@ -251,9 +249,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        if written.rows_affected() == 0 {
-            return Err(StoreError::Conflict("stale".into()));
-        }
+        stale_unless_written(written)?;
         for item in items {
             let sql = format!(
                 "INSERT INTO plan_items ({PLAN_ITEM_COLUMNS}) VALUES \
@@ -286,9 +282,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(store_error)?;
-            if written.rows_affected() == 0 {
-                return Err(StoreError::Conflict("stale".into()));
-            }
+            stale_unless_written(written)?;
         }
         insert_tasks(&mut tx, tasks).await?;
         append_audit_in(&mut tx, audit).await?;

@@ -140,9 +140,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::Conflict("stale".into()));
-        }
+        stale_unless_written(updated)?;
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(store_error)
     }
@@ -174,9 +172,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::Conflict("stale".into()));
-        }
+        stale_unless_written(updated)?;
         // Whoever was reading the case now holds a stale version: the bump makes their save fail.
         let moved = sqlx::query(
             "UPDATE cases SET organisation_id = $2, case_number = $3, assigned_to = NULL, team = NULL, \
@@ -190,9 +186,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        if moved.rows_affected() == 0 {
-            return Err(StoreError::Conflict("stale".into()));
-        }
+        stale_unless_written(moved)?;
         // The case list's derived rows follow the case (organisation, number, no assignee).
         refresh_case_search(&mut tx, &[t.case_id]).await?;
         // Open tasks were the sender's staff's: the receiver assigns them anew.

@@ -12,18 +12,26 @@
 
 pub mod attachments;
 pub mod cases;
+pub mod catalogue;
+pub mod coordination;
 pub mod counselling;
 pub mod household;
+pub mod identity;
+pub mod interventions;
 pub mod model;
 pub mod projects;
 pub mod transfers;
 
 pub use attachments::*;
 pub use cases::*;
+pub use catalogue::*;
 pub use cnrm_domain::audit::{AuditEntry, AuditEvent};
 pub use cnrm_domain::paging::{Page, PageRequest};
+pub use coordination::*;
 pub use counselling::*;
 pub use household::*;
+pub use identity::*;
+pub use interventions::*;
 pub use model::*;
 pub use projects::*;
 pub use transfers::*;
@@ -303,4 +311,190 @@ pub trait Database: Send + Sync + 'static {
         reason: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
+
+    // Identity resolution (task F): person records for the matcher, the review queue of candidate
+    // pairs, links to master persons (`persons.master_person_id`), contact requests.
+    /// Identity fields of person records by id order, `limit` of them after `after` (paged loading).
+    async fn identity_records(&self, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<IdentityRecord>>;
+    /// Identity fields of the given person records (unknown ids are skipped).
+    async fn identity_records_of(&self, ids: &[Uuid]) -> StoreResult<Vec<IdentityRecord>>;
+    /// The records sharing a master person with `person_id` (itself included), by id.
+    async fn linked_records(&self, person_id: Uuid) -> StoreResult<Vec<Uuid>>;
+    /// Queues candidate pairs in one transaction with `audit`; a pair already queued keeps its
+    /// status (a pending one gets the new score).
+    async fn insert_identity_candidates(
+        &self,
+        candidates: &[IdentityCandidate],
+        audit: &AuditEvent,
+    ) -> StoreResult<CandidateInsert>;
+    /// Candidate pairs, most probable first, optionally in one status.
+    async fn identity_candidates(
+        &self,
+        status: Option<cnrm_domain::identity::CandidateStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<IdentityCandidate>>;
+    async fn identity_candidate(&self, id: Uuid) -> StoreResult<Option<IdentityCandidate>>;
+    /// Every pair, either side, that involves one of `persons`.
+    async fn identity_candidates_of(&self, persons: &[Uuid]) -> StoreResult<Vec<IdentityCandidate>>;
+    /// Saves a decision (or a split: status `split`) if nobody saved the pair since
+    /// `candidate.version` was read (`Conflict("stale")`), then recomputes the master persons of
+    /// both records' groups from the pairs decided "same". Returns (record, master) of every record
+    /// of the groups concerned.
+    async fn decide_identity_candidate(
+        &self,
+        candidate: &IdentityCandidate,
+        audit: &AuditEvent,
+    ) -> StoreResult<Vec<(Uuid, Uuid)>>;
+    async fn insert_contact_request(&self, request: &ContactRequest, audit: &AuditEvent) -> StoreResult<()>;
+    /// Contact requests received by an organisation, newest first.
+    async fn contact_requests_to(&self, organisation_id: Uuid, limit: i64) -> StoreResult<Vec<ContactRequest>>;
+
+    // Coordination (task G3): meetings and their action points, partnership agreements, trainings,
+    // good practices. Lists are newest first.
+    /// Records a meeting with its organisations present.
+    async fn insert_meeting(&self, meeting: &Meeting, audit: &AuditEvent) -> StoreResult<()>;
+    /// Saves a meeting (and replaces its organisations) if nobody saved it since `meeting.version`
+    /// was read (`Conflict("stale")`).
+    async fn update_meeting(&self, meeting: &Meeting, audit: &AuditEvent) -> StoreResult<()>;
+    async fn meeting(&self, id: Uuid) -> StoreResult<Option<MeetingFile>>;
+    /// Meetings, the most recently held first.
+    async fn meetings(&self, page: &PageRequest) -> StoreResult<Page<Meeting>>;
+    async fn insert_action_point(&self, point: &ActionPoint, audit: &AuditEvent) -> StoreResult<()>;
+    async fn action_point(&self, id: Uuid) -> StoreResult<Option<ActionPoint>>;
+    /// Saves an action point's new status with its update if nobody saved it since `point.version`
+    /// was read (`Conflict("stale")`).
+    async fn update_action_point(
+        &self,
+        point: &ActionPoint,
+        update: &ActionPointUpdate,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Open and in-progress action points of an organisation due before `before`, earliest first.
+    async fn action_points_due(
+        &self,
+        organisation_id: Uuid,
+        before: time::Date,
+        limit: i64,
+    ) -> StoreResult<Vec<QueuedActionPoint>>;
+    /// Records an agreement with its parties (the recording organisation among them).
+    async fn insert_agreement(&self, agreement: &Agreement, audit: &AuditEvent) -> StoreResult<()>;
+    /// Saves an agreement (and replaces its parties) if nobody saved it since `agreement.version`
+    /// was read (`Conflict("stale")`).
+    async fn update_agreement(&self, agreement: &Agreement, audit: &AuditEvent) -> StoreResult<()>;
+    async fn agreement(&self, id: Uuid) -> StoreResult<Option<Agreement>>;
+    /// Agreements within `reach`, optionally only those `party` is a party to.
+    async fn agreements(
+        &self,
+        reach: CoordinationReach,
+        party: Option<Uuid>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Agreement>>;
+    /// Every agreement (any status) both organisations are parties to.
+    async fn agreements_between(&self, a: Uuid, b: Uuid) -> StoreResult<Vec<Agreement>>;
+    async fn insert_training(&self, training: &Training, audit: &AuditEvent) -> StoreResult<()>;
+    async fn training(&self, id: Uuid) -> StoreResult<Option<TrainingFile>>;
+    /// Trainings, latest start first; with `organisation`, those it ran or had staff trained in.
+    async fn trainings(&self, organisation: Option<Uuid>, page: &PageRequest) -> StoreResult<Page<TrainingSummary>>;
+    async fn insert_training_participant(
+        &self,
+        participant: &TrainingParticipant,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    async fn insert_practice(&self, practice: &Practice, audit: &AuditEvent) -> StoreResult<()>;
+    /// Saves a practice if nobody saved it since `practice.version` was read (`Conflict("stale")`).
+    async fn update_practice(&self, practice: &Practice, audit: &AuditEvent) -> StoreResult<()>;
+    async fn practice(&self, id: Uuid) -> StoreResult<Option<Practice>>;
+    /// Practices within `reach` (public: published), optionally in one status.
+    async fn practices(
+        &self,
+        reach: CoordinationReach,
+        status: Option<cnrm_domain::coordination::PracticeStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Practice>>;
+
+    // Service catalogue (shared/catalogue.rs).
+    /// Records a new service with its first revision (and the units it covers).
+    async fn insert_catalogue_service(
+        &self,
+        service: &CatalogueService,
+        revision: &ServiceRevision,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Saves a revision of a service (inserted when new, else replaced with its units) if nobody
+    /// changed the service since `version` was read (`Conflict("stale")`); `supersede` marks an
+    /// older revision superseded (when a later one is published).
+    async fn save_catalogue_revision(
+        &self,
+        service_id: Uuid,
+        version: i64,
+        revision: &ServiceRevision,
+        supersede: Option<Uuid>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// A service with its published and pending revisions.
+    async fn catalogue_service(&self, id: Uuid) -> StoreResult<Option<CatalogueService>>;
+    /// Current revisions matching the filter that the reader may see, by name.
+    async fn catalogue_search(
+        &self,
+        visibility: CatalogueVisibility,
+        filter: &CatalogueFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ServiceRevision>>;
+
+    // Interventions (4W) and their progress reports per quarter (shared/interventions.rs).
+    async fn insert_intervention(&self, intervention: &Intervention, audit: &AuditEvent) -> StoreResult<()>;
+    /// Saves an intervention (its units and organisations replaced) if nobody saved it since
+    /// `intervention.version` was read (`Conflict("stale")`).
+    async fn update_intervention(&self, intervention: &Intervention, audit: &AuditEvent) -> StoreResult<()>;
+    async fn intervention(&self, id: Uuid) -> StoreResult<Option<Intervention>>;
+    /// Interventions matching the filter, the latest start first; `page` `None`: all of them (exports).
+    async fn interventions(
+        &self,
+        filter: &InterventionFilter,
+        page: Option<&PageRequest>,
+    ) -> StoreResult<Page<Intervention>>;
+    /// The reports of these interventions, by intervention then period.
+    async fn intervention_reports(&self, intervention_ids: &[Uuid]) -> StoreResult<Vec<InterventionReport>>;
+    /// Creates a report (`expected_version` `None`; a second one for the period is
+    /// `Conflict("intervention_report")`) or saves it if nobody saved it since that version
+    /// (`Conflict("stale")`). Refused with `Conflict("period_locked")`, nothing written, when its
+    /// period is locked: the period's row is taken for writing first, so a lock cannot slip in between.
+    async fn save_intervention_report(
+        &self,
+        report: &InterventionReport,
+        expected_version: Option<i64>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Every period named so far, the latest first.
+    async fn reporting_periods(&self) -> StoreResult<Vec<ReportingPeriod>>;
+    async fn reporting_period(&self, period: &str) -> StoreResult<Option<ReportingPeriod>>;
+    /// Sets a period's status if nobody changed it since `expected_version` (`None`: the period is
+    /// not recorded yet); `Conflict("stale")` otherwise.
+    async fn save_reporting_period(
+        &self,
+        period: &ReportingPeriod,
+        expected_version: Option<i64>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Loads many interventions with their reports at once (demonstration data), one audit entry;
+    /// the reports' periods are recorded open when new.
+    async fn bulk_insert_interventions(
+        &self,
+        interventions: &[Intervention],
+        reports: &[InterventionReport],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+
+    // Gap and overlap analysis (task G4, shared/gaps.rs): counts only, never a person.
+    /// Returnees of open cases with an open need (plan item not delivered or cancelled, or a need of
+    /// their latest assessment), per settlement unit and category, each counted once per category.
+    async fn gap_needs(&self) -> StoreResult<Vec<cnrm_domain::gaps::NeedCount>>;
+    /// Published services, one row per unit they cover.
+    async fn gap_services(&self) -> StoreResult<Vec<cnrm_domain::gaps::ServiceCover>>;
+    /// Published interventions not completed whose period meets `from`..=`to`, one row per unit.
+    async fn gap_interventions(
+        &self,
+        from: time::Date,
+        to: time::Date,
+    ) -> StoreResult<Vec<cnrm_domain::gaps::InterventionCover>>;
 }

@@ -8,7 +8,8 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use cnrm_app::test_both_backends;
 use cnrm_domain::attachment::MAX_ATTACHMENT_BYTES;
-use support::{Client, Platform, Reply};
+use cnrm_domain::Role;
+use support::{case_id_of, Client, Platform};
 use tower::ServiceExt;
 use uuid::Uuid;
 
@@ -126,18 +127,10 @@ fn registration() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn case_id_of(reply: &Reply) -> Uuid {
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let location = reply.location().expect("a redirect");
-    let id = location.strip_prefix("/cases/").and_then(|rest| rest.split('?').next()).expect("a case page");
-    Uuid::parse_str(id).unwrap()
-}
-
 /// The case worker with a new case of their own, and the token of the documents page.
 async fn agent_with_case(p: &Platform) -> (Client, Uuid, String) {
     let mut agent = p.logged_in("oim.agent").await;
-    agent.get("/cases/new").await;
-    let case = case_id_of(&agent.post("/cases", &registration()).await);
+    let case = case_id_of(&agent.register(&registration()).await);
     let page = agent.get(&format!("/cases/{case}/attachments")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let token = csrf_in(&page.body);
@@ -146,19 +139,6 @@ async fn agent_with_case(p: &Platform) -> (Client, Uuid, String) {
 
 async fn stored(p: &Platform, case: Uuid) -> Vec<cnrm_store::Attachment> {
     p.db.app.db.attachments_of_case(case).await.unwrap()
-}
-
-/// An account of the platform (with a token for the API) outside the demo accounts.
-async fn add_user(p: &Platform, username: &str, acronym: &str, role: &str, team: &str) {
-    let input = cnrm_domain::user::UserInput {
-        username: username.into(),
-        display_name: "Test User".into(),
-        organisation_id: p.org_id(acronym).await.to_string(),
-        role: role.into(),
-        team: team.into(),
-        ..Default::default()
-    };
-    cnrm_app::users::create(&p.db.app, &cnrm_app::Actor::console(), &input).await.unwrap();
 }
 
 test_both_backends! {
@@ -288,8 +268,8 @@ test_both_backends! {
         let path = format!("/cases/{case}/attachments");
         post_multipart(&p, &agent, &path, &[Part::Text("_csrf", &token), Part::Text("kind", "consent_form"), Part::File("file", "c.pdf", PDF)]).await;
         let id = stored(&p, case).await[0].id;
-        add_user(&p, "crm.gestion", "CRM", "case_manager", "Bamako").await;
-        add_user(&p, "oim.mopti", "OIM", "case_worker", "Mopti").await;
+        p.add_account("crm.gestion", Role::CaseManager, "CRM", Some("Bamako")).await;
+        p.add_account("oim.mopti", Role::CaseWorker, "OIM", Some("Mopti")).await;
 
         // The partner's focal point, through the pages.
         let focal = p.logged_in("anpe.focal").await;

@@ -6,8 +6,8 @@ mod support;
 
 use axum::http::StatusCode;
 use cnrm_app::test_both_backends;
-use support::{Client, Platform, Reply, DEMO_PASSWORD};
-use uuid::Uuid;
+use cnrm_domain::Role;
+use support::{case_id_of, version_in, Client, Platform};
 
 /// A complete registration form, as a case worker fills it in.
 fn registration<'a>(family: &'a str, given: &'a str, document: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -42,39 +42,8 @@ fn registration<'a>(family: &'a str, given: &'a str, document: &'a str) -> Vec<(
     ]
 }
 
-/// The case id a successful registration or action redirects to.
-fn case_id_of(reply: &Reply) -> Uuid {
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let location = reply.location().expect("a redirect");
-    let id = location.strip_prefix("/cases/").and_then(|rest| rest.split('?').next()).expect("a case page");
-    Uuid::parse_str(id).unwrap()
-}
-
-async fn register(client: &mut Client, fields: &[(&str, &str)]) -> Reply {
-    client.get("/cases/new").await;
-    client.post("/cases", fields).await
-}
-
-/// The `version` the form posting to `action` carries.
-fn version_in(body: &str, action: &str) -> String {
-    let form = &body[body.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form {action}"))..];
-    let marker = "name=\"version\" value=\"";
-    let start = form.find(marker).unwrap() + marker.len();
-    form[start..].split('"').next().unwrap().to_string()
-}
-
 async fn case_worker_of_another_organisation(p: &Platform) -> Client {
-    let draft = cnrm_domain::user::UserDraft {
-        username: cnrm_domain::user::Username::parse("crm.agent").unwrap(),
-        display_name: "Awa Diarra".into(),
-        email: "crm.agent@demo.cnrm.ml".into(),
-        organisation_id: p.org_id("CRM").await,
-        role: cnrm_domain::Role::CaseWorker,
-        team: Some("Kayes".into()),
-        locale: cnrm_domain::Locale::Fr,
-    };
-    let console = cnrm_app::Actor::console();
-    cnrm_app::users::create_with_password(&p.db.app, &console, draft, DEMO_PASSWORD, false).await.unwrap();
+    p.add_account("crm.agent", Role::CaseWorker, "CRM", Some("Kayes")).await;
     p.logged_in("crm.agent").await
 }
 
@@ -93,7 +62,7 @@ test_both_backends! {
         }
         let mut fields = registration("Traoré", "Zénabou", "B1234567");
         fields.push(("vulnerabilities", "medical_condition"));
-        let reply = register(&mut agent, &fields).await;
+        let reply = agent.register(&fields).await;
         let id = case_id_of(&reply);
         assert!(reply.location().unwrap().ends_with("?msg=created"));
         let file = p.db.app.db.case_file(id).await.unwrap().unwrap();
@@ -131,11 +100,11 @@ test_both_backends! {
     async fn a_similar_person_is_shown_before_anything_is_saved(db) {
         let p = Platform::on(db).await;
         let mut agent = p.logged_in("oim.agent").await;
-        let first = case_id_of(&register(&mut agent, &registration("Traoré", "Zénabou", "B1234567")).await);
+        let first = case_id_of(&agent.register(&registration("Traoré", "Zénabou", "B1234567")).await);
         let person = p.db.app.db.case_file(first).await.unwrap().unwrap().person.id;
 
         let again = registration("TRAORE", "Zenabou", "");
-        let reply = register(&mut agent, &again).await;
+        let reply = agent.register(&again).await;
         assert_eq!(reply.status, StatusCode::OK);
         assert!(reply.body.contains("data-testid=\"possible-matches\""));
         assert!(reply.body.contains("Cette personne est peut-être déjà enregistrée"));
@@ -164,7 +133,7 @@ test_both_backends! {
 
         // Someone in another organisation learns only that the person is followed, and by whom.
         let mut crm = case_worker_of_another_organisation(&p).await;
-        let reply = register(&mut crm, &registration("Traoré", "Zénabou", "")).await;
+        let reply = crm.register(&registration("Traoré", "Zénabou", "")).await;
         assert_eq!(reply.status, StatusCode::OK);
         assert!(reply.body.contains("Une personne semblable est suivie par OIM"), "{}", reply.body);
         assert!(!reply.body.contains(&first.to_string()) && !reply.body.contains(&person.to_string()));
@@ -183,7 +152,7 @@ test_both_backends! {
                 _ => {}
             }
         }
-        let reply = register(&mut agent, &fields).await;
+        let reply = agent.register(&fields).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(reply.body.contains("role=\"alert\""));
         for field in ["family_name", "date_of_birth", "phones", "consent_method"] {
@@ -204,7 +173,7 @@ test_both_backends! {
     async fn the_case_list_searches_names_without_accents_and_keeps_its_filters(db) {
         let p = Platform::on(db).await;
         let mut agent = p.logged_in("oim.agent").await;
-        let id = case_id_of(&register(&mut agent, &registration("Traoré", "Zénabou", "B7654321")).await);
+        let id = case_id_of(&agent.register(&registration("Traoré", "Zénabou", "B7654321")).await);
         let number = p.db.app.db.case_file(id).await.unwrap().unwrap().case.case_number;
         for query in ["traore+zenabou", "TRAORE", "Traor%C3%A9", "b7654321", "76123456", number.as_str()] {
             let list = agent.get(&format!("/cases?q={query}&per_page=200")).await;
@@ -228,7 +197,7 @@ test_both_backends! {
     async fn another_organisation_gets_404_on_a_case(db) {
         let p = Platform::on(db).await;
         let mut agent = p.logged_in("oim.agent").await;
-        let id = case_id_of(&register(&mut agent, &registration("Traoré", "Zénabou", "")).await);
+        let id = case_id_of(&agent.register(&registration("Traoré", "Zénabou", "")).await);
         let mut crm = case_worker_of_another_organisation(&p).await;
         assert_eq!(crm.get(&format!("/cases/{id}")).await.status, StatusCode::NOT_FOUND);
         assert_eq!(crm.get(&format!("/cases/{id}/edit")).await.status, StatusCode::NOT_FOUND);
@@ -242,7 +211,7 @@ test_both_backends! {
     async fn a_stale_version_is_refused_with_a_message(db) {
         let p = Platform::on(db).await;
         let mut agent = p.logged_in("oim.agent").await;
-        let id = case_id_of(&register(&mut agent, &registration("Traoré", "Zénabou", "")).await);
+        let id = case_id_of(&agent.register(&registration("Traoré", "Zénabou", "")).await);
         let edit = agent.get(&format!("/cases/{id}/edit")).await;
         let version = version_in(&edit.body, &format!("/cases/{id}/return"));
         let ret = |point: &'static str| vec![
@@ -282,7 +251,7 @@ test_both_backends! {
     async fn a_case_is_closed_then_reopened_through_the_forms(db) {
         let p = Platform::on(db).await;
         let mut agent = p.logged_in("oim.agent").await;
-        let id = case_id_of(&register(&mut agent, &registration("Traoré", "Zénabou", "")).await);
+        let id = case_id_of(&agent.register(&registration("Traoré", "Zénabou", "")).await);
         let page = agent.get(&format!("/cases/{id}")).await;
         let close = format!("/cases/{id}/close");
         let version = version_in(&page.body, &close);
@@ -315,7 +284,7 @@ test_both_backends! {
     async fn consent_screening_and_assignment_through_the_case_page(db) {
         let p = Platform::on(db).await;
         let mut agent = p.logged_in("oim.agent").await;
-        let id = case_id_of(&register(&mut agent, &registration("Traoré", "Zénabou", "")).await);
+        let id = case_id_of(&agent.register(&registration("Traoré", "Zénabou", "")).await);
         let page = agent.get(&format!("/cases/{id}")).await;
         assert!(!page.body.contains(&format!("action=\"/cases/{id}/assign\"")), "a case worker does not assign");
 

@@ -10,8 +10,7 @@ use cnrm_domain::assessment::{Need, NeedLevel, Pathway, Proficiency, Sector, Ses
 use cnrm_domain::Locale;
 use cnrm_web::i18n::Tr;
 use serde_json::json;
-use support::{Platform, Reply};
-use time::OffsetDateTime;
+use support::{case_id_of, form, today, Platform};
 use uuid::Uuid;
 
 const ROLES: [&str; 8] =
@@ -32,29 +31,10 @@ fn registration() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn case_id_of(reply: &Reply) -> Uuid {
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let location = reply.location().expect("a redirect");
-    let id = location.strip_prefix("/cases/").and_then(|rest| rest.split('?').next()).expect("a case page");
-    Uuid::parse_str(id).unwrap()
-}
-
 /// A case registered by the demo case worker through the registration form.
 async fn new_case(p: &Platform) -> Uuid {
     let mut agent = p.logged_in("oim.agent").await;
-    agent.get("/cases/new").await;
-    case_id_of(&agent.post("/cases", &registration()).await)
-}
-
-/// The part of a page from the form posting to `action` to its end.
-fn form<'a>(body: &'a str, action: &str) -> &'a str {
-    let start = body.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form {action}"));
-    let end = body[start..].find("</form>").map_or(body.len(), |e| start + e);
-    &body[start..end]
-}
-
-fn today() -> String {
-    OffsetDateTime::now_utc().date().to_string()
+    case_id_of(&agent.register(&registration()).await)
 }
 
 test_both_backends! {

@@ -4,60 +4,29 @@
 mod support;
 
 use axum::http::StatusCode;
-use cnrm_app::actor::Via;
-use cnrm_app::cases::{Registration, RegistrationOutcome};
-use cnrm_app::{test_both_backends, Actor};
+use cnrm_app::{test_both_backends, testing, Actor};
 use cnrm_domain::family::Relation;
-use cnrm_domain::person::{PersonInput, ReturnInput};
+use cnrm_domain::Role;
 use cnrm_store::{CaseRecord, FamilyLink};
 use serde_json::json;
 use support::{Platform, Reply};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-async fn actor(p: &Platform, username: &str) -> Actor {
-    Actor { user: p.db.app.db.user_by_username(username).await.unwrap().unwrap(), ip: None, via: Via::Web }
-}
-
+/// A case registered by `username`: a forced return from Algeria through Gao, programme MPRR.
 async fn register(p: &Platform, username: &str, family: &str, given: &str, sex: &str, arrived: &str) -> CaseRecord {
-    let input = Registration {
-        person: PersonInput {
-            family_name: family.into(),
-            given_names: given.into(),
-            sex: sex.into(),
-            date_of_birth: "1990".into(),
-            intended_settlement: "ML0103".into(),
-            ..Default::default()
-        },
-        ret: ReturnInput {
-            arrival_date: arrived.into(),
-            returned_from: "DZ".into(),
-            return_type: "forced".into(),
-            point_of_arrival: "Gao".into(),
-            programme: "MPRR".into(),
-            ..Default::default()
-        },
-        consent_method: "written".into(),
-        confirm_new_person: true,
-        ..Default::default()
-    };
-    match cnrm_app::cases::register(&p.db.app, &actor(p, username).await, &input).await.unwrap() {
-        RegistrationOutcome::Registered(case) => *case,
-        RegistrationOutcome::PossibleMatches(_) => panic!("no match expected"),
-    }
+    let mut input = testing::registration(family, given, sex, "1990", arrived);
+    input.person.intended_settlement = "ML0103".into();
+    input.ret.returned_from = "DZ".into();
+    input.ret.return_type = "forced".into();
+    input.ret.point_of_arrival = "Gao".into();
+    input.ret.programme = "MPRR".into();
+    testing::register(&p.db, &p.actor(username).await, &input).await
 }
 
 /// A case worker of another case-holding organisation (CRM).
 async fn red_cross_worker(p: &Platform) {
-    let input = cnrm_domain::user::UserInput {
-        username: "crm.agent".into(),
-        display_name: "Awa Konaté".into(),
-        organisation_id: p.org_id("CRM").await.to_string(),
-        role: "case_worker".into(),
-        team: "Kayes".into(),
-        ..Default::default()
-    };
-    cnrm_app::users::create(&p.db.app, &Actor::console(), &input).await.unwrap();
+    p.add_account("crm.agent", Role::CaseWorker, "CRM", Some("Kayes")).await;
 }
 
 fn assert_field_error(reply: &Reply, field: &str) {
@@ -173,7 +142,7 @@ test_both_backends! {
 /// A case with an agreed plan, hence follow-up tasks; returns it and its first follow-up task.
 async fn followed_case(p: &Platform) -> (CaseRecord, Uuid) {
     let today = OffsetDateTime::now_utc().date();
-    let worker = actor(p, "oim.agent").await;
+    let worker = p.actor("oim.agent").await;
     let case = register(p, "oim.agent", "Camara", "Lassana", "male", &(today - Duration::days(120)).to_string()).await;
     let item = cnrm_app::plans::PlanItemInput {
         dimension: "economic".into(),

@@ -7,8 +7,7 @@ mod support;
 use axum::http::StatusCode;
 use cnrm_app::test_both_backends;
 use cnrm_domain::lifecycle::plan::PlanItemStatus;
-use support::{Client, Platform, Reply};
-use time::OffsetDateTime;
+use support::{case_id_of, form, today, today_fr, version_in, Client, Platform, Reply};
 use uuid::Uuid;
 
 fn registration() -> Vec<(&'static str, &'static str)> {
@@ -24,37 +23,6 @@ fn registration() -> Vec<(&'static str, &'static str)> {
         ("return_type", "avr"),
         ("consent_method", "written"),
     ]
-}
-
-fn case_id_of(reply: &Reply) -> Uuid {
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let location = reply.location().expect("a redirect");
-    let id = location.strip_prefix("/cases/").and_then(|rest| rest.split('?').next()).expect("a case page");
-    Uuid::parse_str(id).unwrap()
-}
-
-/// The part of a page from the form posting to `action` to its end.
-fn form<'a>(body: &'a str, action: &str) -> &'a str {
-    let start = body.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form {action}"));
-    let end = body[start..].find("</form>").map_or(body.len(), |e| start + e);
-    &body[start..end]
-}
-
-/// The `version` the first form posting to `action` carries.
-fn version_in(body: &str, action: &str) -> String {
-    let form = form(body, action);
-    let marker = "name=\"version\" value=\"";
-    let start = form.find(marker).unwrap() + marker.len();
-    form[start..].split('"').next().unwrap().to_string()
-}
-
-fn today() -> String {
-    OffsetDateTime::now_utc().date().to_string()
-}
-
-fn today_fr() -> String {
-    let d = OffsetDateTime::now_utc().date();
-    format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
 }
 
 async fn items_of(p: &Platform, case: Uuid) -> Vec<cnrm_store::PlanItem> {
@@ -75,8 +43,7 @@ test_both_backends! {
     async fn a_plan_is_written_agreed_approved_by_another_manager_and_delivered(db) {
         let p = Platform::on(db).await;
         let mut agent = p.logged_in("oim.agent").await;
-        agent.get("/cases/new").await;
-        let case = case_id_of(&agent.post("/cases", &registration()).await);
+        let case = case_id_of(&agent.register(&registration()).await);
         let case_page = format!("/cases/{case}");
         let anpe = p.org_id("ANPE").await.to_string();
 
@@ -174,8 +141,7 @@ test_both_backends! {
     async fn my_work_shows_my_cases_and_referrals_waiting_for_my_organisation(db) {
         let p = Platform::on(db).await;
         let mut agent = p.logged_in("oim.agent").await;
-        agent.get("/cases/new").await;
-        let case = case_id_of(&agent.post("/cases", &registration()).await);
+        let case = case_id_of(&agent.register(&registration()).await);
         let work = agent.get("/work").await;
         assert_eq!(work.status, StatusCode::OK);
         assert!(work.body.contains("Mes dossiers ouverts") && work.body.contains(&format!("href=\"/cases/{case}\"")) && work.body.contains("Coulibaly Moussa"));

@@ -5,57 +5,18 @@
 mod support;
 
 use axum::http::StatusCode;
-use cnrm_app::actor::Via;
-use cnrm_app::cases::{self, Registration, RegistrationOutcome};
 use cnrm_app::plans::{self, PlanItemInput};
-use cnrm_app::{test_both_backends, Actor};
-use cnrm_domain::person::{PersonInput, ReturnInput};
+use cnrm_app::{test_both_backends, testing};
+use cnrm_domain::Role;
 use serde_json::json;
-use support::{Client, Platform, Reply, DEMO_PASSWORD};
+use support::{version_in, Client, Platform, Reply};
 use uuid::Uuid;
-
-async fn actor(p: &Platform, username: &str) -> Actor {
-    Actor { user: p.db.app.db.user_by_username(username).await.unwrap().unwrap(), ip: None, via: Via::Web }
-}
-
-/// A case worker of OIM's Gao team, with the demo password.
-async fn gao_worker(p: &Platform) {
-    let draft = cnrm_domain::user::UserDraft {
-        username: cnrm_domain::user::Username::parse("oim.gao").unwrap(),
-        display_name: "Hawa Maïga".into(),
-        email: "oim.gao@demo.cnrm.ml".into(),
-        organisation_id: p.org_id("OIM").await,
-        role: cnrm_domain::Role::CaseWorker,
-        team: Some("Gao".into()),
-        locale: cnrm_domain::Locale::Fr,
-    };
-    cnrm_app::users::create_with_password(&p.db.app, &Actor::console(), draft, DEMO_PASSWORD, false).await.unwrap();
-}
 
 /// A case registered by `by`; returns its id and number.
 async fn case(p: &Platform, by: &str, family: &str) -> (Uuid, String) {
-    let input = Registration {
-        person: PersonInput {
-            family_name: family.into(),
-            given_names: "Seydou".into(),
-            sex: "male".into(),
-            date_of_birth: "1992".into(),
-            ..Default::default()
-        },
-        ret: ReturnInput {
-            arrival_date: "2025-09-10".into(),
-            returned_from: "LY".into(),
-            return_type: "avr".into(),
-            ..Default::default()
-        },
-        consent_method: "written".into(),
-        confirm_new_person: true,
-        ..Default::default()
-    };
-    match cases::register(&p.db.app, &actor(p, by).await, &input).await.unwrap() {
-        RegistrationOutcome::Registered(c) => (c.id, c.case_number),
-        RegistrationOutcome::PossibleMatches(_) => panic!("no match expected"),
-    }
+    let input = testing::registration(family, "Seydou", "male", "1992", "2025-09-10");
+    let case = testing::register(&p.db, &p.actor(by).await, &input).await;
+    (case.id, case.case_number)
 }
 
 async fn collective_item(p: &Platform, by: &str, case_id: Uuid, level: &str, budget: &str) -> Uuid {
@@ -67,7 +28,7 @@ async fn collective_item(p: &Platform, by: &str, case_id: Uuid, level: &str, bud
         budget_xof: budget.into(),
         ..Default::default()
     };
-    plans::add_item(&p.db.app, &actor(p, by).await, case_id, &input).await.unwrap().id
+    plans::add_item(&p.db.app, &p.actor(by).await, case_id, &input).await.unwrap().id
 }
 
 fn project_form(name: &str, budget: &str) -> Vec<(&'static str, String)> {
@@ -94,18 +55,10 @@ fn project_id_of(reply: &Reply) -> Uuid {
     Uuid::parse_str(id).unwrap()
 }
 
-/// The `version` that the first form posting to `action` carries.
-fn version_in(body: &str, action: &str) -> String {
-    let start = body.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form {action}"));
-    let marker = "name=\"version\" value=\"";
-    let at = body[start..].find(marker).unwrap() + start + marker.len();
-    body[at..].split('"').next().unwrap().to_string()
-}
-
 test_both_backends! {
     async fn a_cooperative_is_recorded_its_members_added_and_it_moves_along(db) {
         let p = Platform::on(db).await;
-        gao_worker(&p).await;
+        p.add_account("oim.gao", Role::CaseWorker, "OIM", Some("Gao")).await;
         let (kayes_case, kayes_number) = case(&p, "oim.agent", "Kanté").await;
         let (gao_case, gao_number) = case(&p, "oim.gao", "Touré").await;
         let (other_case, _) = case(&p, "oim.agent", "Sacko").await;

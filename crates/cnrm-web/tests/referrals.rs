@@ -7,7 +7,7 @@ mod support;
 use axum::http::StatusCode;
 use cnrm_app::test_both_backends;
 use cnrm_domain::lifecycle::referral::ReferralStatus;
-use support::{Client, Platform, Reply};
+use support::{case_id_of, form, today, today_fr, version_in, Client, Platform, Reply};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -30,38 +30,6 @@ fn registration() -> Vec<(&'static str, &'static str)> {
         ("consent_method", "written"),
         ("vulnerabilities", "medical_condition"),
     ]
-}
-
-fn case_id_of(reply: &Reply) -> Uuid {
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let location = reply.location().expect("a redirect");
-    let id = location.strip_prefix("/cases/").and_then(|rest| rest.split('?').next()).expect("a case page");
-    Uuid::parse_str(id).unwrap()
-}
-
-/// The part of a page from the form posting to `action` to its end.
-fn form<'a>(body: &'a str, action: &str) -> &'a str {
-    let start = body.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form {action}"));
-    let end = body[start..].find("</form>").map_or(body.len(), |e| start + e);
-    &body[start..end]
-}
-
-/// The `version` the first form posting to `action` carries.
-fn version_in(body: &str, action: &str) -> String {
-    let form = form(body, action);
-    let marker = "name=\"version\" value=\"";
-    let start = form.find(marker).unwrap() + marker.len();
-    form[start..].split('"').next().unwrap().to_string()
-}
-
-fn today() -> String {
-    OffsetDateTime::now_utc().date().to_string()
-}
-
-/// Today as the French pages write it.
-fn today_fr() -> String {
-    let d = OffsetDateTime::now_utc().date();
-    format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
 }
 
 fn referral_form<'a>(to: &'a str, service: &'a str, note: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -97,8 +65,7 @@ test_both_backends! {
     async fn a_returnee_is_referred_followed_up_and_the_partner_sees_only_what_is_shared(db) {
         let p = Platform::on(db).await;
         let mut agent = p.logged_in("oim.agent").await;
-        agent.get("/cases/new").await;
-        let case = case_id_of(&agent.post("/cases", &registration()).await);
+        let case = case_id_of(&agent.register(&registration()).await);
         let case_page = format!("/cases/{case}");
         let anpe = p.org_id("ANPE").await.to_string();
         let oim = p.org_id("OIM").await.to_string();
@@ -238,8 +205,7 @@ test_both_backends! {
     async fn after_a_withdrawal_the_partner_sees_nothing_and_nothing_more_is_sent(db) {
         let p = Platform::on(db).await;
         let mut agent = p.logged_in("oim.agent").await;
-        agent.get("/cases/new").await;
-        let case = case_id_of(&agent.post("/cases", &registration()).await);
+        let case = case_id_of(&agent.register(&registration()).await);
         let case_page = format!("/cases/{case}");
         let anpe = p.org_id("ANPE").await.to_string();
         agent.get(&case_page).await;

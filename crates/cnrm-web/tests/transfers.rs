@@ -6,27 +6,14 @@ mod support;
 
 use axum::http::StatusCode;
 use cnrm_app::test_both_backends;
-use cnrm_domain::user::{UserDraft, Username};
-use cnrm_domain::{Locale, Role};
+use cnrm_domain::Role;
 use serde_json::json;
-use support::{Platform, Reply, DEMO_PASSWORD};
-use uuid::Uuid;
+use support::{case_id_of, form, version_in, Platform};
 
 /// Case managers at CRM (the receiver) and AME (a third organisation).
 async fn managers(p: &Platform) {
     for (username, acronym) in [("crm.gestion", "CRM"), ("ame.gestion", "AME")] {
-        let draft = UserDraft {
-            username: Username::parse(username).unwrap(),
-            display_name: format!("Gestionnaire {acronym}"),
-            email: format!("{username}@example.org"),
-            organisation_id: p.org_id(acronym).await,
-            role: Role::CaseManager,
-            team: None,
-            locale: Locale::Fr,
-        };
-        cnrm_app::users::create_with_password(&p.db.app, &cnrm_app::Actor::console(), draft, DEMO_PASSWORD, false)
-            .await
-            .unwrap();
+        p.add_account(username, Role::CaseManager, acronym, None).await;
     }
 }
 
@@ -48,46 +35,12 @@ fn registration() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn case_id_of(reply: &Reply) -> Uuid {
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let location = reply.location().expect("a redirect");
-    let id = location.strip_prefix("/cases/").and_then(|rest| rest.split('?').next()).expect("a case page");
-    Uuid::parse_str(id).unwrap()
-}
-
-async fn consent_to(p: &Platform, case: Uuid, acronym: &str) {
-    let input = cnrm_domain::consent::ConsentInput {
-        purpose: "referral_sharing".into(),
-        partner_organisation_id: p.org_id(acronym).await.to_string(),
-        method: "written".into(),
-        granted_on: time::OffsetDateTime::now_utc().date().to_string(),
-    };
-    let worker = p.db.app.db.user_by_username("oim.agent").await.unwrap().unwrap();
-    let actor = cnrm_app::Actor { user: worker, ip: None, via: cnrm_app::actor::Via::Web };
-    cnrm_app::cases::add_consent(&p.db.app, &actor, case, &input).await.unwrap();
-}
-
-/// The part of a page from the form posting to `action` to its end.
-fn form<'a>(body: &'a str, action: &str) -> &'a str {
-    let start = body.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form {action}"));
-    let end = body[start..].find("</form>").map_or(body.len(), |e| start + e);
-    &body[start..end]
-}
-
-fn version_in(body: &str, action: &str) -> String {
-    let form = form(body, action);
-    let marker = "name=\"version\" value=\"";
-    let start = form.find(marker).unwrap() + marker.len();
-    form[start..].split('"').next().unwrap().to_string()
-}
-
 test_both_backends! {
     async fn a_case_is_transferred_through_the_pages(db) {
         let p = Platform::on(db).await;
         managers(&p).await;
         let mut agent = p.logged_in("oim.agent").await;
-        agent.get("/cases/new").await;
-        let case = case_id_of(&agent.post("/cases", &registration()).await);
+        let case = case_id_of(&agent.register(&registration()).await);
         let case_page = format!("/cases/{case}");
         let propose = format!("/cases/{case}/transfers");
         let crm = p.org_id("CRM").await.to_string();
@@ -118,7 +71,7 @@ test_both_backends! {
         assert!(invalid.body.contains(&format!("value=\"{crm}\" selected")));
         assert!(p.db.app.db.transfers_of_case(case).await.unwrap().is_empty());
 
-        consent_to(&p, case, "CRM").await;
+        p.consent_to(case, "CRM").await;
         let sent = manager.post(&propose, &[("to_organisation_id", &crm), ("reason", "Déménagement à Ségou")]).await;
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
         let transfer = p.db.app.db.transfers_of_case(case).await.unwrap().remove(0);
@@ -178,9 +131,8 @@ test_both_backends! {
         let p = Platform::on(db).await;
         managers(&p).await;
         let mut agent = p.logged_in("oim.agent").await;
-        agent.get("/cases/new").await;
-        let case = case_id_of(&agent.post("/cases", &registration()).await);
-        consent_to(&p, case, "CRM").await;
+        let case = case_id_of(&agent.register(&registration()).await);
+        p.consent_to(case, "CRM").await;
         let case_page = format!("/cases/{case}");
         let crm = p.org_id("CRM").await.to_string();
         let mut manager = p.logged_in("oim.gestion").await;
@@ -213,8 +165,7 @@ test_both_backends! {
         let p = Platform::on(db).await;
         managers(&p).await;
         let mut agent = p.logged_in("oim.agent").await;
-        agent.get("/cases/new").await;
-        let case = case_id_of(&agent.post("/cases", &registration()).await);
+        let case = case_id_of(&agent.register(&registration()).await);
         let worker = p.token("oim.agent").await.unwrap();
         let manager = p.token("oim.gestion").await.unwrap();
         let receiver = p.token("crm.gestion").await.unwrap();
@@ -229,7 +180,7 @@ test_both_backends! {
         let blocked = p.api("POST", &propose, Some(&manager), Some(body.clone())).await;
         assert_eq!(blocked.status, StatusCode::CONFLICT);
         assert_eq!(blocked.json()["code"], "refused");
-        consent_to(&p, case, "CRM").await;
+        p.consent_to(case, "CRM").await;
         let created = p.api("POST", &propose, Some(&manager), Some(body.clone())).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
         let created = created.json();

@@ -1,8 +1,10 @@
 //! `cnrm dedup`: find registrations of the same person.
 //!
 //! File mode (`--input people.csv --output DIR`) needs no database: it reads the CSV, runs the
-//! `cnrm-match` pipeline and writes `DIR/pairs.csv` and `DIR/clusters.csv`. The database mode
-//! (without `--input`) is to come; the arguments are laid out so it can be added beside.
+//! `cnrm-match` pipeline and writes `DIR/pairs.csv` and `DIR/clusters.csv`. Database mode (without
+//! `--input`) runs the same pipeline over every person record of the database and fills the data
+//! stewards' review queue (`cnrm_app::identity::dedup_database`): pairs already decided "not the
+//! same" or already linked are not proposed again.
 
 use anyhow::{bail, Result};
 use clap::Args;
@@ -16,7 +18,7 @@ use std::sync::Mutex;
 pub struct DedupArgs {
     /// CSV file of registrations (file mode). Columns by default: record_id, family_name,
     /// given_name, sex, date_of_birth, phone, region, cercle; other columns are ignored. Without
-    /// --input, the database mode would run: it is not available yet.
+    /// --input, the database (--database) is searched and the review queue filled.
     #[arg(long, requires = "output")]
     input: Option<PathBuf>,
     /// Folder to write pairs.csv and clusters.csv to (created if missing).
@@ -53,13 +55,56 @@ struct ColumnArgs {
     document_column: Option<String>,
 }
 
-pub fn run(args: DedupArgs) -> Result<()> {
-    let (Some(input), Some(output)) = (args.input, args.output) else {
-        bail!("the database mode of `cnrm dedup` is not available yet: use --input FILE.csv --output DIR");
-    };
-    if !(0.0..1.0).contains(&args.threshold) || args.threshold <= 0.0 {
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:22} [{bar:30}] {pos}/{len} ({eta})").expect("valid template"),
+    );
+    bar
+}
+
+fn check_threshold(threshold: f64) -> Result<()> {
+    if !(0.0..1.0).contains(&threshold) || threshold <= 0.0 {
         bail!("--threshold must lie between 0 and 1");
     }
+    Ok(())
+}
+
+/// Whether the arguments ask for database mode (no `--input`).
+pub fn database_mode(args: &DedupArgs) -> bool {
+    args.input.is_none()
+}
+
+/// Database mode: every person record, pairs into the review queue.
+pub async fn run_database(app: &cnrm_app::App, args: DedupArgs) -> Result<()> {
+    check_threshold(args.threshold)?;
+    let bar = progress_bar();
+    let stage = Mutex::new(String::new());
+    let progress = |s: &str, done: u64, total: u64| {
+        let mut current = stage.lock().unwrap_or_else(|e| e.into_inner());
+        if *current != s {
+            *current = s.to_string();
+            bar.set_message(s.to_string());
+            bar.set_length(total);
+        }
+        bar.set_position(done);
+    };
+    let report = cnrm_app::identity::dedup_database(app, &cnrm_app::Actor::console(), args.threshold, &progress)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    println!(
+        "{} person records, {} matched pairs: {} added to the review queue, {} already there, {} already linked.",
+        report.records, report.pairs, report.added, report.known, report.already_linked
+    );
+    Ok(())
+}
+
+pub fn run(args: DedupArgs) -> Result<()> {
+    let (Some(input), Some(output)) = (args.input, args.output) else {
+        bail!("file mode needs --input FILE.csv --output DIR");
+    };
+    check_threshold(args.threshold)?;
     let c = args.columns;
     let options = ReadOptions {
         columns: Columns {
@@ -79,10 +124,7 @@ pub fn run(args: DedupArgs) -> Result<()> {
     if data.delimiter != b',' {
         eprintln!("{}: delimiter {:?} detected", input.display(), data.delimiter as char);
     }
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg:22} [{bar:30}] {pos}/{len} ({eta})").expect("valid template"),
-    );
+    let bar = progress_bar();
     let stage = Mutex::new(None::<Stage>);
     let progress = |s: Stage, done: u64, total: u64| {
         let mut current = stage.lock().unwrap_or_else(|e| e.into_inner());

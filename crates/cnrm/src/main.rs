@@ -38,7 +38,8 @@ enum Command {
     /// Load reference data from a file.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Find registrations of the same person (file mode: --input people.csv --output DIR).
+    /// Find registrations of the same person: in the database (fills the review queue), or in a
+    /// file (--input people.csv --output DIR).
     Dedup(dedup::DedupArgs),
 }
 
@@ -197,6 +198,14 @@ async fn serve(url: &str, args: ServeArgs) -> Result<()> {
         println!("First administrator created. Username: {}  Password: {}", first.username, first.password);
         println!("This password is shown once; it must be changed at first login.");
     }
+    // The identity index is built in the background; a registration before it is ready waits for it.
+    let warm = app.clone();
+    tokio::spawn(async move {
+        match cnrm_app::identity::warm(&warm).await {
+            Ok(records) => tracing::info!(records, "identity index built"),
+            Err(e) => tracing::warn!(error = %e, "identity index not built; it will be at the first registration"),
+        }
+    });
     let state = cnrm_web::AppState {
         app,
         settings: Arc::new(cnrm_web::WebSettings {
@@ -238,6 +247,9 @@ async fn find_organisation(app: &App, needle: &str) -> Result<uuid::Uuid> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Dedup(args) if dedup::database_mode(&args) => {
+            dedup::run_database(&open(&cli.database).await?, args).await
+        }
         Command::Dedup(args) => dedup::run(args),
         Command::Serve(args) => serve(&cli.database, args).await,
         Command::Migrate => {

@@ -58,7 +58,10 @@ fn dedup_refuses_bad_input_and_writes_nothing() {
     ]);
     assert!(text(&renamed).contains("missing column born"), "{}", text(&renamed));
 
-    let no_input = cnrm(&["dedup"]);
+    // Without --input, database mode: it needs a database (see tests/dedup_database.rs).
+    let no_input = cnrm(&["--database", "sqlite:/nonexistent-cnrm-dir/cnrm.sqlite3", "dedup"]);
     assert!(!no_input.status.success());
-    assert!(text(&no_input).contains("database mode"), "{}", text(&no_input));
+    assert!(text(&no_input).contains("opening the database"), "{}", text(&no_input));
+    let output_only = cnrm(&["dedup", "--output", out.to_str().unwrap()]);
+    assert!(!output_only.status.success(), "--output needs --input");
 }

@@ -3,8 +3,13 @@
 
 pub mod attachments;
 pub mod cases;
+pub mod catalogue;
+pub mod coordination;
 pub mod counselling;
+pub mod gaps;
 pub mod household;
+pub mod identity;
+pub mod interventions;
 pub mod plans;
 pub mod problem;
 pub mod projects;
@@ -49,13 +54,18 @@ pub fn router() -> Router<AppState> {
         .route("/admin-units", get(admin_units))
         .route("/roles", get(roles))
         .merge(cases::router())
+        .merge(catalogue::router())
+        .merge(gaps::router())
         .merge(referrals::router())
         .merge(transfers::router())
         .merge(plans::router())
         .merge(projects::router())
+        .merge(interventions::router())
+        .merge(coordination::router())
         .merge(counselling::router())
         .merge(attachments::router())
         .merge(household::router())
+        .merge(identity::router())
         .fallback(|| async { LocalizedApiError(AppError::NotFound, Tr::new(Locale::En)) })
 }
 
@@ -384,18 +394,35 @@ impl Modify for BearerSecurity {
         cases::list_cases, cases::register_case, cases::get_case, cases::case_timeline, cases::update_person,
         cases::update_return, cases::assign_case, cases::close_case, cases::reopen_case, cases::screen_case,
         cases::add_consent, cases::withdraw_consent,
+        catalogue::list_services, catalogue::create_service, catalogue::get_service, catalogue::update_service,
+        catalogue::submit_service, catalogue::validate_service,
+        gaps::get_gaps,
         referrals::send_referral, referrals::case_referrals, referrals::incoming_referrals, referrals::received_referral,
         referrals::act_on_referral,
         transfers::propose_transfer, transfers::list_transfers, transfers::get_transfer, transfers::act_on_transfer,
         plans::get_plan, plans::add_plan_item, plans::agree_plan, plans::approve_plan, plans::act_on_plan_item,
         projects::list_projects, projects::create_project, projects::get_project, projects::update_project,
         projects::add_project_member, projects::remove_project_member, projects::act_on_project,
+        interventions::list_interventions, interventions::create_intervention, interventions::get_intervention,
+        interventions::update_intervention, interventions::save_intervention_report,
+        interventions::export_interventions, interventions::list_periods, interventions::validate_period,
+        interventions::lock_period, interventions::unlock_period,
         counselling::list_sessions, counselling::add_session, counselling::list_needs_assessments,
         counselling::add_needs_assessment, counselling::list_skills_assessments, counselling::add_skills_assessment,
         attachments::list_attachments, attachments::upload_attachment, attachments::attachment_content,
         attachments::remove_attachment,
         household::family_links, household::add_family_link, household::remove_family_link, household::case_tasks,
-        household::record_outcome, household::follow_up_offsets, household::update_follow_up_offsets
+        household::record_outcome, household::follow_up_offsets, household::update_follow_up_offsets,
+        identity::list_candidates, identity::get_candidate, identity::decide_candidate, identity::split_link,
+        identity::ask_organisation,
+        coordination::list_meetings, coordination::create_meeting, coordination::get_meeting,
+        coordination::update_meeting, coordination::add_action_point, coordination::update_action_point,
+        coordination::list_agreements, coordination::create_agreement, coordination::get_agreement,
+        coordination::update_agreement, coordination::act_on_agreement, coordination::list_trainings,
+        coordination::create_training, coordination::get_training, coordination::add_participant,
+        coordination::list_practices, coordination::create_practice, coordination::get_practice,
+        coordination::update_practice, coordination::act_on_practice, coordination::get_data_sharing,
+        coordination::put_data_sharing
     ),
     components(schemas(Problem, problem::ProblemField)),
     modifiers(&BearerSecurity)

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::cases::{choices, Choice};
-use super::{render_status, Layout};
+use super::{render_status, Layout, Rejection};
 use crate::context::Auth;
 use crate::error::{InLocale, PageError};
 use crate::forms::Form;
@@ -218,9 +218,13 @@ pub async fn upload(
         }
     };
     let retry = Retry { kind: upload.kind.clone(), description: upload.description.clone(), ..Default::default() };
-    let (status, retry) = match attachments::add(&state.app, &auth.actor, id, &upload).await {
+    let rejection = match Rejection::of(attachments::add(&state.app, &auth.actor, id, &upload).await, tr)? {
         Ok(_) => return Ok(back(id, "attachment-added")),
-        Err(AppError::Invalid(errors)) => {
+        Err(rejection) => rejection,
+    };
+    let status = rejection.status();
+    let retry = match rejection {
+        Rejection::Invalid(errors) => {
             let file_error = match errors.for_field("file") {
                 Some(key) => {
                     let existing = if key == "error-attachment-duplicate" {
@@ -232,10 +236,11 @@ pub async fn upload(
                 }
                 None => None,
             };
-            (StatusCode::UNPROCESSABLE_ENTITY, Retry { errors, file_error, ..retry })
+            Retry { errors, file_error, ..retry }
         }
-        Err(AppError::Refused(key)) => (StatusCode::CONFLICT, Retry { alert: Some(tr.t(key)), ..retry }),
-        Err(e) => return Err(PageError::App(e, tr)),
+        Rejection::Refused(key) => Retry { alert: Some(tr.t(key)), ..retry },
+        // A new file changes no record the page showed: nothing can be stale.
+        Rejection::Stale => return Err(PageError::App(AppError::Stale, tr)),
     };
     render_status(status, page(&state, &auth, id, retry).await?)
 }
@@ -279,17 +284,19 @@ pub async fn remove(
     Form(form): Form<RemovalForm>,
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
-    let (status, retry) = match attachments::remove(&state.app, &auth.actor, id, attachment_id, &form.reason).await {
+    let result = attachments::remove(&state.app, &auth.actor, id, attachment_id, &form.reason).await;
+    let rejection = match Rejection::of(result, tr)? {
         Ok(_) => return Ok(back(id, "attachment-removed")),
-        Err(AppError::Invalid(errors)) => {
+        Err(rejection) => rejection,
+    };
+    let status = rejection.status();
+    let retry = match rejection {
+        Rejection::Invalid(errors) => {
             let message = errors.for_field("reason").map(|key| tr.t(key));
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Retry { removal: Some((attachment_id, form.reason, message)), ..Default::default() },
-            )
+            Retry { removal: Some((attachment_id, form.reason, message)), ..Default::default() }
         }
-        Err(AppError::Refused(key)) => (StatusCode::CONFLICT, Retry { alert: Some(tr.t(key)), ..Default::default() }),
-        Err(e) => return Err(PageError::App(e, tr)),
+        Rejection::Refused(key) => Retry { alert: Some(tr.t(key)), ..Default::default() },
+        Rejection::Stale => return Err(PageError::App(AppError::Stale, tr)),
     };
     render_status(status, page(&state, &auth, id, retry).await?)
 }

@@ -35,7 +35,7 @@ use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{render, render_status, Layout, ListView};
+use super::{render, render_status, Layout, ListView, Rejection};
 use crate::context::Auth;
 use crate::error::{InLocale, PageError};
 use crate::forms::Form;
@@ -76,7 +76,8 @@ pub struct UnitGroup {
     pub cercles: Vec<Choice>,
 }
 
-fn unit_groups(tr: Tr, units: &[AdminUnit], chosen: &str) -> Vec<UnitGroup> {
+/// The current regions with their cercles, `chosen` selected.
+pub(super) fn unit_groups(tr: Tr, units: &[AdminUnit], chosen: &str) -> Vec<UnitGroup> {
     let chosen = chosen.trim();
     let choice = |u: &AdminUnit, label: String| Choice { code: u.pcode.clone(), label, selected: u.pcode == chosen };
     units
@@ -418,6 +419,12 @@ struct MatchRow {
     name: String,
     birth_year: String,
     organisation: String,
+    /// Identity resolution (see `pages::identity`): why it may be the same person, the assistance
+    /// already given elsewhere, where to ask, or only a signal (a protection case out of reach).
+    reasons: String,
+    assistance: String,
+    ask_href: Option<String>,
+    signal_only: bool,
 }
 
 #[derive(Template)]
@@ -455,6 +462,13 @@ async fn new_page(
             name: m.name.unwrap_or_default(),
             birth_year: m.birth_year.map(|y| y.to_string()).unwrap_or_default(),
             organisation: organisation_label(&names, m.organisation_id),
+            reasons: m.disclosure.reasons.iter().map(|r| tr.t(r.label_key())).collect::<Vec<_>>().join(", "),
+            assistance: m.disclosure.assistance.iter().map(|a| tr.t(&a.label_key())).collect::<Vec<_>>().join(", "),
+            ask_href: m
+                .disclosure
+                .contact_ref
+                .map(|r| format!("/identity/ask?organisation_id={}&contact_ref={r}", m.organisation_id)),
+            signal_only: m.disclosure.signal_only,
         })
         .collect();
     let family =
@@ -604,6 +618,8 @@ struct Retry {
     agreed_on: Option<String>,
     /// An action on a plan item sent back: the item and what was typed in its forms.
     plan_item_action: Option<(Uuid, PlanItemAction)>,
+    /// The need whose destinations the referral form offers (`?service=` on the case page).
+    referral_service: Option<String>,
 }
 
 /// One referral of the case, as its sender sees it.
@@ -656,6 +672,8 @@ struct ReferralForm {
     min_due: String,
     /// The plan's items a referral may deliver (those not delivered nor cancelled).
     plan_items: Vec<Choice>,
+    /// What the service catalogue says of the destinations offered (see `pages::catalogue`).
+    destination_note: Option<String>,
 }
 
 fn referral_form(
@@ -718,7 +736,7 @@ fn referral_form(
             }
         })
         .collect();
-    ReferralForm { organisations, services, fields, input, min_due: iso(today()), plan_items }
+    ReferralForm { organisations, services, fields, input, min_due: iso(today()), plan_items, destination_note: None }
 }
 
 /// A refusal's message; a consent withdrawal says when it happened (for a referral, the
@@ -998,6 +1016,8 @@ struct ShowPage {
     projects: Vec<super::projects::CaseProject>,
     /// Transfers of the case to another organisation (see `pages::transfers`).
     transfers: super::transfers::CaseTransfers,
+    /// Other records of the same person (see `pages::identity`).
+    linked: Vec<super::identity::LinkedRow>,
     may_change: bool,
     may_assign: bool,
     errors: FieldErrors,
@@ -1208,7 +1228,25 @@ async fn show_page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Res
     let plan_items: &[PlanItem] = plan_file.as_ref().map_or(&[], |p| &p.items);
     let organisations = if may_change { active_organisations(state, tr).await? } else { Vec::new() };
     let referral_form = if may_change && case.status == CaseStatus::Open {
-        Some(referral_form(tr, &organisations, case.organisation_id, plan_items, retry.referral))
+        let mut form = referral_form(tr, &organisations, case.organisation_id, plan_items, retry.referral);
+        // The destinations for the need chosen (in the form sent back, or asked for with `?service=`).
+        let chosen = AssistanceType::parse(form.input.service.trim())
+            .or_else(|| retry.referral_service.as_deref().and_then(|s| AssistanceType::parse(s.trim())));
+        let offered = std::mem::take(&mut form.organisations);
+        let found = super::catalogue::referral_destinations(state, auth, id, chosen, offered).await?;
+        form.organisations = found.organisations;
+        form.destination_note = found.note;
+        if let Some(chosen) = chosen {
+            form.services.iter_mut().for_each(|s| s.selected = s.code == chosen.code());
+            if form.input.service.trim().is_empty() {
+                // A new form for the need asked for shares what that need shares by default.
+                let defaults = sharing::default_fields(chosen);
+                form.fields
+                    .iter_mut()
+                    .for_each(|f| f.checked = f.always || defaults.iter().any(|d| d.code() == f.code));
+            }
+        }
+        Some(form)
     } else {
         None
     };
@@ -1283,6 +1321,7 @@ async fn show_page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Res
         plan,
         projects: super::projects::of_case(state, auth, id).await?,
         transfers: super::transfers::case_section(state, auth, &case).await?,
+        linked: super::identity::linked_rows(state, auth, id).await?,
         may_change,
         may_assign,
         errors: retry.errors,
@@ -1290,8 +1329,20 @@ async fn show_page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Res
     })
 }
 
-pub async fn show(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> Result<Response, PageError> {
-    render(show_page(&state, &auth, id, Retry::default()).await?)
+/// The case page's query: the need whose partners the referral form offers.
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    service: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, PageError> {
+    render(show_page(&state, &auth, id, Retry { referral_service: q.service, ..Retry::default() }).await?)
 }
 
 /// Back to the case after an action: the case page when it was saved, or with the reason it was not.
@@ -1302,13 +1353,25 @@ async fn after_action<T>(
     result: Result<T, AppError>,
     retry: Retry,
 ) -> Result<Response, PageError> {
-    let tr = auth.ctx.tr;
-    let (status, retry) = match result {
-        Ok(_) => return Ok(Redirect::to(&format!("/cases/{id}?msg=saved")).into_response()),
-        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, Retry { errors, ..retry }),
-        Err(AppError::Stale) => (StatusCode::CONFLICT, Retry { alert: Some(tr.t("error-stale-message")), ..retry }),
-        Err(AppError::Refused(key)) => (StatusCode::CONFLICT, Retry { refused: Some(key), ..retry }),
-        Err(e) => return Err(PageError::App(e, tr)),
+    match Rejection::of(result, auth.ctx.tr)? {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?msg=saved")).into_response()),
+        Err(rejection) => show_rejected(state, auth, id, rejection, retry).await,
+    }
+}
+
+/// The case page again, with why an action was not saved.
+async fn show_rejected(
+    state: &AppState,
+    auth: &Auth,
+    id: Uuid,
+    rejection: Rejection,
+    retry: Retry,
+) -> Result<Response, PageError> {
+    let status = rejection.status();
+    let retry = match rejection {
+        Rejection::Invalid(errors) => Retry { errors, ..retry },
+        Rejection::Stale => Retry { alert: Some(auth.ctx.tr.t("error-stale-message")), ..retry },
+        Rejection::Refused(key) => Retry { refused: Some(key), ..retry },
     };
     render_status(status, show_page(state, auth, id, retry).await?)
 }
@@ -1429,10 +1492,10 @@ pub(super) async fn referral_action_refused(
     case_id: Uuid,
     referral_id: Uuid,
     typed: String,
-    error: AppError,
+    rejection: Rejection,
 ) -> Result<Response, PageError> {
     let retry = Retry { referral_action: Some((referral_id, typed)), ..Default::default() };
-    after_action::<()>(state, auth, case_id, Err(error), retry).await
+    show_rejected(state, auth, case_id, rejection, retry).await
 }
 
 pub async fn add_consent(
@@ -1605,13 +1668,12 @@ async fn after_edit<T>(
     sent: Sent,
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
-    let (status, errors, alert) = match result {
+    let rejection = match Rejection::of(result, tr)? {
         Ok(_) => return Ok(Redirect::to(&format!("/cases/{id}?msg=saved")).into_response()),
-        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-        Err(AppError::Stale) => (StatusCode::CONFLICT, FieldErrors::new(), Some(tr.t("error-stale-message"))),
-        Err(AppError::Refused(key)) => (StatusCode::CONFLICT, FieldErrors::new(), Some(tr.t(key))),
-        Err(e) => return Err(PageError::App(e, tr)),
+        Err(rejection) => rejection,
     };
+    let status = rejection.status();
+    let (errors, alert) = rejection.messages(tr, "error-stale-message");
     render_status(status, edit_page(state, auth, id, sent, errors, alert).await?)
 }
 

@@ -7,7 +7,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cnrm_app::counselling::{self, Counselling};
 use cnrm_app::AppError;
@@ -22,7 +21,7 @@ use cnrm_store::{NeedsAssessment, SkillsAssessment};
 use uuid::Uuid;
 
 use super::cases::{choices, list_or_dash, show_date, today, Choice};
-use super::{render, render_status, Layout};
+use super::{render, render_status, Layout, Rejection};
 use crate::context::Auth;
 use crate::error::{InLocale, PageError};
 use crate::forms::Form;
@@ -338,11 +337,16 @@ async fn after<T>(
     retry: impl FnOnce(FieldErrors) -> Retry,
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
-    let (status, retry) = match result {
+    let rejection = match Rejection::of(result, tr)? {
         Ok(_) => return Ok(Redirect::to(&format!("/cases/{id}/counselling?msg=saved")).into_response()),
-        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, retry(errors)),
-        Err(AppError::Refused(key)) => (StatusCode::CONFLICT, Retry { alert: Some(tr.t(key)), ..Default::default() }),
-        Err(e) => return Err(PageError::App(e, tr)),
+        Err(rejection) => rejection,
+    };
+    let status = rejection.status();
+    let retry = match rejection {
+        Rejection::Invalid(errors) => retry(errors),
+        Rejection::Refused(key) => Retry { alert: Some(tr.t(key)), ..Default::default() },
+        // Records are only added, never edited: nothing can be stale.
+        Rejection::Stale => return Err(PageError::App(AppError::Stale, tr)),
     };
     render_status(status, page(state, auth, id, retry).await?)
 }

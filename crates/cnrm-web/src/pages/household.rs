@@ -282,6 +282,8 @@ struct SettingsPage {
     is_default: bool,
     updated: Option<String>,
     errors: FieldErrors,
+    /// Referrals require an active data-sharing agreement (saved by `pages::coordination`).
+    data_sharing_required: bool,
 }
 
 async fn settings_page(
@@ -312,6 +314,7 @@ async fn settings_page(
         is_default: current.is_default,
         updated,
         errors,
+        data_sharing_required: settings::referrals_require_data_sharing(&state.app).await.in_locale(tr)?,
     })
 }
 

@@ -5,10 +5,15 @@ pub mod account;
 pub mod attachments;
 pub mod audit;
 pub mod cases;
+pub mod catalogue;
 pub mod conduct;
+pub mod coordination;
 pub mod counselling;
+pub mod gaps;
 pub mod home;
 pub mod household;
+pub mod identity;
+pub mod interventions;
 pub mod ops;
 pub mod organisations;
 pub mod projects;
@@ -20,7 +25,9 @@ pub mod users;
 pub mod work;
 
 use askama::Template;
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use cnrm_app::AppError;
 use cnrm_domain::paging::{Page, PageRequest};
 use cnrm_domain::{FieldErrors, Permission, Scope};
 
@@ -57,10 +64,15 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/cases", "nav-cases", Some(Permission::CaseRead)),
     ("/referrals", "nav-referrals", Some(Permission::ReferralReceive)),
     ("/projects", "nav-projects", Some(Permission::CaseRead)),
+    ("/interventions", "nav-interventions", Some(Permission::CoordinationRead)),
+    ("/catalogue", "nav-catalogue", Some(Permission::CoordinationRead)),
     ("/transfers", "nav-transfers", Some(Permission::CaseWrite)),
+    ("/coordination", "nav-coordination", Some(Permission::CoordinationRead)),
+    ("/gaps", "nav-gaps", Some(Permission::CoordinationRead)),
     ("/organisations", "nav-organisations", Some(Permission::OrganisationRead)),
     ("/users", "nav-users", Some(Permission::UserRead)),
     ("/audit", "nav-audit", Some(Permission::AuditRead)),
+    ("/identity/review", "nav-identity-review", Some(Permission::IdentityReview)),
     ("/roles", "nav-roles", Some(Permission::UserManage)),
     ("/admin/code-of-conduct", "nav-conduct-admin", Some(Permission::PlatformConfigure)),
     ("/admin/settings", "nav-settings-admin", Some(Permission::PlatformConfigure)),
@@ -134,6 +146,54 @@ pub fn render_status(status: axum::http::StatusCode, template: impl Template) ->
     render(template).map(|r| (status, r).into_response())
 }
 
+/// Why a service did not save what a form sent: the page shows the form again, with the typed
+/// values and the reason, instead of an error page.
+///
+/// Every form handler does the same after calling its service: redirect when saved, send the page
+/// back with 422 and the messages next to the fields for invalid input, or with 409 and an alert
+/// for an edit made meanwhile or a refusal by a rule; any other error is an error page.
+/// [`Rejection::of`] makes that split; the handler builds its own page from the rejection.
+#[derive(Debug)]
+pub enum Rejection {
+    /// Invalid input (422): messages by field.
+    Invalid(FieldErrors),
+    /// The record changed since the form was shown (409).
+    Stale,
+    /// A rule refused the action (409); the message key says why.
+    Refused(&'static str),
+}
+
+impl Rejection {
+    /// The value when saved, the rejection when the form is to come back, or the error page.
+    pub fn of<T>(result: Result<T, AppError>, tr: Tr) -> Result<Result<T, Rejection>, PageError> {
+        match result {
+            Ok(value) => Ok(Ok(value)),
+            Err(AppError::Invalid(errors)) => Ok(Err(Rejection::Invalid(errors))),
+            Err(AppError::Stale) => Ok(Err(Rejection::Stale)),
+            Err(AppError::Refused(key)) => Ok(Err(Rejection::Refused(key))),
+            Err(e) => Err(PageError::App(e, tr)),
+        }
+    }
+
+    /// 422 for invalid input, 409 for a stale edit or a refusal.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Rejection::Stale | Rejection::Refused(_) => StatusCode::CONFLICT,
+        }
+    }
+
+    /// The messages by field and the alert (translated) the page shows; `stale_key` is the message
+    /// for a stale edit (each area words it its own way).
+    pub fn messages(self, tr: Tr, stale_key: &str) -> (FieldErrors, Option<String>) {
+        match self {
+            Rejection::Invalid(errors) => (errors, None),
+            Rejection::Stale => (FieldErrors::new(), Some(tr.t(stale_key))),
+            Rejection::Refused(key) => (FieldErrors::new(), Some(tr.t(key))),
+        }
+    }
+}
+
 /// A paged, sortable, filterable table's state, for the links in its header and footer.
 pub struct ListView {
     pub base: &'static str,
@@ -147,7 +207,30 @@ pub struct ListView {
     pub filters: Vec<(&'static str, String)>,
 }
 
+/// The query of a list filtered by status and shown newest first (`?status=…&page=…`), as the
+/// referrals received and the collective projects are.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct StatusListQuery {
+    #[serde(default)]
+    pub status: String,
+    pub page: Option<i64>,
+}
+
+impl StatusListQuery {
+    /// The page asked for, newest first by `sort` (the only sort these lists offer).
+    pub fn request(&self, sort: &'static str) -> PageRequest {
+        let query = cnrm_domain::paging::PageQuery { page: self.page, ..Default::default() };
+        PageRequest { descending: true, ..PageRequest::from_query(&query, &[sort]) }
+    }
+}
+
 impl ListView {
+    /// The view of a list filtered by status (`chosen`: the status code, empty for all), which its
+    /// page links keep.
+    pub fn by_status<T>(base: &'static str, request: &PageRequest, page: &Page<T>, chosen: &str) -> ListView {
+        ListView { filters: vec![("status", chosen.to_string())], ..ListView::new(base, request, page) }
+    }
+
     pub fn new<T>(base: &'static str, request: &PageRequest, page: &Page<T>) -> ListView {
         ListView {
             base,
@@ -158,6 +241,15 @@ impl ListView {
             descending: request.descending,
             q: request.search.clone().unwrap_or_default(),
             filters: Vec::new(),
+        }
+    }
+
+    /// The count shown: a capped count is a lower bound ("10000+"), never passed off as exact.
+    pub fn total_label(&self) -> String {
+        if self.total > cnrm_domain::paging::COUNT_CAP {
+            format!("{}+", cnrm_domain::paging::COUNT_CAP)
+        } else {
+            self.total.to_string()
         }
     }
 
@@ -198,5 +290,24 @@ impl ListView {
 
     pub fn next_href(&self) -> Option<String> {
         (self.page < self.pages).then(|| self.href(self.page + 1, &self.sort, self.descending))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cnrm_domain::paging::COUNT_CAP;
+
+    fn view(total: i64) -> ListView {
+        let request = PageRequest::from_query(&Default::default(), &["arrival"]);
+        let page: Page<()> = Page { items: Vec::new(), total, page: 1, per_page: 25 };
+        ListView::new("/cases", &request, &page)
+    }
+
+    #[test]
+    fn a_capped_count_is_shown_as_a_lower_bound() {
+        assert_eq!(view(COUNT_CAP).total_label(), COUNT_CAP.to_string());
+        assert_eq!(view(COUNT_CAP + 1).total_label(), format!("{COUNT_CAP}+"));
+        assert_eq!(view(3).total_label(), "3");
     }
 }

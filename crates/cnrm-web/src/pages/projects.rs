@@ -12,15 +12,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cnrm_app::projects::{self, MemberInput, ProjectAction, ProjectView};
 use cnrm_app::AppError;
 use cnrm_domain::lifecycle::plan::AssistanceLevel;
-use cnrm_domain::paging::{PageQuery, PageRequest};
 use cnrm_domain::project::{ProjectInput, ProjectStatus, Sector};
 use cnrm_domain::{FieldErrors, Permission};
-use cnrm_store::{AdminUnit, Project};
+use cnrm_store::Project;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::cases::{choices, show_date, unit_name, xof, Choice, Fact, UnitGroup};
-use super::{render, render_status, Layout, ListView};
+use super::cases::{choices, show_date, unit_groups, unit_name, xof, Choice, Fact, UnitGroup};
+use super::{render, render_status, Layout, ListView, Rejection, StatusListQuery};
 use crate::context::Auth;
 use crate::error::{InLocale, PageError};
 use crate::forms::Form;
@@ -34,34 +33,8 @@ fn may_create(auth: &Auth) -> bool {
     auth.actor.principal().may(Permission::CaseWrite, auth.actor.user.organisation_id, None, None)
 }
 
-/// Regions and their cercles, for the location select.
-fn unit_groups(tr: Tr, units: &[AdminUnit], chosen: &str) -> Vec<UnitGroup> {
-    let chosen = chosen.trim();
-    let choice = |u: &AdminUnit, label: String| Choice { code: u.pcode.clone(), label, selected: u.pcode == chosen };
-    units
-        .iter()
-        .filter(|u| u.current && u.level == 1)
-        .map(|region| UnitGroup {
-            name: region.name.clone(),
-            region: choice(region, tr.t_with("unit-whole-region", &[("name", region.name.clone())])),
-            cercles: units
-                .iter()
-                .filter(|u| u.current && u.parent_pcode.as_deref() == Some(region.pcode.as_str()))
-                .map(|u| choice(u, u.name.clone()))
-                .collect(),
-        })
-        .collect()
-}
-
 // ---------------------------------------------------------------------------------------------
 // The list.
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    status: String,
-    page: Option<i64>,
-}
 
 struct Row {
     id: Uuid,
@@ -90,14 +63,11 @@ struct ListPage {
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<StatusListQuery>,
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
     let status = ProjectStatus::parse(q.status.trim());
-    let request = PageRequest {
-        descending: true,
-        ..PageRequest::from_query(&PageQuery { page: q.page, ..Default::default() }, &["created"])
-    };
+    let request = q.request("created");
     let page = projects::list(&state.app, &auth.actor, status, &request).await.in_locale(tr)?;
     let units = state.app.db.admin_units().await.in_locale(tr)?;
     let rows = page
@@ -114,9 +84,8 @@ pub async fn list(
             members: s.member_count,
         })
         .collect();
-    let mut view = ListView::new("/projects", &request, &page);
     let chosen = status.map(|s| s.code().to_string()).unwrap_or_default();
-    view.filters = vec![("status", chosen.clone())];
+    let view = ListView::by_status("/projects", &request, &page, &chosen);
     render(ListPage {
         l: Layout::new(&auth.ctx, tr.t("project-list-title")),
         rows,
@@ -260,15 +229,13 @@ async fn after_action<T>(
     result: Result<T, AppError>,
     retry: Retry,
 ) -> Result<Response, PageError> {
-    let tr = auth.ctx.tr;
-    let (status, retry) = match result {
+    let rejection = match Rejection::of(result, auth.ctx.tr)? {
         Ok(_) => return Ok(Redirect::to(&format!("/projects/{id}?msg=saved")).into_response()),
-        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, Retry { errors, ..retry }),
-        Err(AppError::Stale) => (StatusCode::CONFLICT, Retry { alert: Some(tr.t("project-stale")), ..retry }),
-        Err(AppError::Refused(key)) => (StatusCode::CONFLICT, Retry { alert: Some(tr.t(key)), ..retry }),
-        Err(e) => return Err(PageError::App(e, tr)),
+        Err(rejection) => rejection,
     };
-    render_status(status, show_page(state, auth, id, retry).await?)
+    let status = rejection.status();
+    let (errors, alert) = rejection.messages(auth.ctx.tr, "project-stale");
+    render_status(status, show_page(state, auth, id, Retry { errors, alert, ..retry }).await?)
 }
 
 pub async fn add_member(
@@ -416,14 +383,12 @@ pub async fn update(
     let bad = |_| PageError::App(AppError::Invalid(FieldErrors::new()), tr);
     let form: ProjectInput = serde_html_form::from_bytes(&body).map_err(bad)?;
     let VersionField { version } = serde_html_form::from_bytes(&body).map_err(bad)?;
-    let (errors, alert) = match projects::update(&state.app, &auth.actor, id, version, &form).await {
+    let rejection = match Rejection::of(projects::update(&state.app, &auth.actor, id, version, &form).await, tr)? {
         Ok(_) => return Ok(Redirect::to(&format!("/projects/{id}?msg=saved")).into_response()),
-        Err(AppError::Invalid(errors)) => (errors, None),
-        Err(AppError::Stale) => (FieldErrors::new(), Some(tr.t("project-stale"))),
-        Err(AppError::Refused(key)) => (FieldErrors::new(), Some(tr.t(key))),
-        Err(e) => return Err(PageError::App(e, tr)),
+        Err(rejection) => rejection,
     };
-    let status = if alert.is_some() { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = rejection.status();
+    let (errors, alert) = rejection.messages(tr, "project-stale");
     // The typed values stay; the version too, so that a stale form stays stale until reloaded.
     let project = projects::get(&state.app, &auth.actor, id).await.in_locale(tr)?.project;
     let parts = edit_parts(tr, &project, version);

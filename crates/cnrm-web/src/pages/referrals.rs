@@ -7,12 +7,10 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cnrm_app::referrals::{self, ReceivedReferral, ReferralAction};
 use cnrm_app::AppError;
 use cnrm_domain::lifecycle::referral::{self as lifecycle, ReferralStatus};
-use cnrm_domain::paging::{PageQuery, PageRequest};
 use cnrm_domain::person::{EducationLevel, Language, Sex};
 use cnrm_domain::sharing::SharedField;
 use cnrm_domain::vulnerability::VulnerabilityFlag;
@@ -26,7 +24,7 @@ use super::cases::{
     self as case_pages, choices, list_or_dash, organisation_label, show_date, today, unit_name, Choice, Fact,
 };
 use super::session::safe_next;
-use super::{render, render_status, Layout, ListView};
+use super::{render, render_status, Layout, ListView, Rejection, StatusListQuery};
 use crate::context::Auth;
 use crate::error::{InLocale, PageError};
 use crate::forms::Form;
@@ -35,13 +33,6 @@ use crate::AppState;
 
 // ---------------------------------------------------------------------------------------------
 // The referrals received.
-
-#[derive(Debug, Default, Deserialize)]
-pub struct IncomingQuery {
-    #[serde(default)]
-    status: String,
-    page: Option<i64>,
-}
 
 struct Row {
     id: Uuid,
@@ -68,14 +59,11 @@ struct ListPage {
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
-    Query(q): Query<IncomingQuery>,
+    Query(q): Query<StatusListQuery>,
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
     let status = ReferralStatus::parse(q.status.trim());
-    let request = PageRequest {
-        descending: true,
-        ..PageRequest::from_query(&PageQuery { page: q.page, ..Default::default() }, &["sent"])
-    };
+    let request = q.request("sent");
     let page = referrals::incoming(&state.app, &auth.actor, status, &request).await.in_locale(tr)?;
     let names = state.app.db.organisation_names().await.in_locale(tr)?;
     let today = today();
@@ -92,9 +80,8 @@ pub async fn list(
             overdue: r.due_on.is_some_and(|d| lifecycle::overdue(r.status, d, today)),
         })
         .collect();
-    let mut view = ListView::new("/referrals", &request, &page);
     let chosen = status.map(|s| s.code().to_string()).unwrap_or_default();
-    view.filters = vec![("status", chosen.clone())];
+    let view = ListView::by_status("/referrals", &request, &page, &chosen);
     render(ListPage {
         l: Layout::new(&auth.ctx, tr.t("referral-incoming-title")),
         rows,
@@ -271,20 +258,16 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
     let input = ReferralAction { action: form.action.clone(), reason: form.reason.clone(), version: form.version };
-    let error = match referrals::act(&state.app, &auth.actor, id, &input).await {
+    let rejection = match Rejection::of(referrals::act(&state.app, &auth.actor, id, &input).await, tr)? {
         Ok(_) => return Ok(Redirect::to(&saved(&form.back)).into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::Stale | AppError::Refused(_))) => e,
-        Err(e) => return Err(PageError::App(e, tr)),
+        Err(rejection) => rejection,
     };
     // Back to the page of the side that acted, with the reason it was not saved.
     let referral = state.app.db.referral(id).await.in_locale(tr)?.ok_or(PageError::App(AppError::NotFound, tr))?;
     if !auth.actor.principal().may(Permission::ReferralReceive, referral.to_organisation_id, None, None) {
-        return case_pages::referral_action_refused(&state, &auth, referral.case_id, id, form.reason, error).await;
+        return case_pages::referral_action_refused(&state, &auth, referral.case_id, id, form.reason, rejection).await;
     }
-    let (status, errors, alert) = match error {
-        AppError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-        AppError::Refused(key) => (StatusCode::CONFLICT, FieldErrors::new(), Some(tr.t(key))),
-        _ => (StatusCode::CONFLICT, FieldErrors::new(), Some(tr.t("referral-stale"))),
-    };
+    let status = rejection.status();
+    let (errors, alert) = rejection.messages(tr, "referral-stale");
     render_status(status, show_page(&state, &auth, id, form.reason, errors, alert).await?)
 }

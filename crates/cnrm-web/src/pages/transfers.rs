@@ -7,7 +7,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cnrm_app::transfers::{self, TransferAction, TransferInput, TransferView};
 use cnrm_app::AppError;
@@ -23,7 +22,7 @@ use uuid::Uuid;
 
 use super::cases::{organisation_label, show_date, Choice, Fact};
 use super::session::safe_next;
-use super::{render, render_status, Layout};
+use super::{render, render_status, Layout, Rejection};
 use crate::context::Auth;
 use crate::error::{InLocale, PageError};
 use crate::forms::Form;
@@ -224,11 +223,16 @@ pub async fn propose(
         reason: form.reason,
         shared_fields: form.shared_fields,
     };
-    let (status, errors, refused) = match transfers::propose(&state.app, &auth.actor, id, &input).await {
+    let rejection = match Rejection::of(transfers::propose(&state.app, &auth.actor, id, &input).await, tr)? {
         Ok(_) => return Ok(Redirect::to(&format!("/cases/{id}?msg=saved#transfers-title")).into_response()),
-        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-        Err(AppError::Refused(key)) => (StatusCode::CONFLICT, FieldErrors::new(), Some(key)),
-        Err(e) => return Err(PageError::App(e, tr)),
+        Err(rejection) => rejection,
+    };
+    let status = rejection.status();
+    let (errors, refused) = match rejection {
+        Rejection::Invalid(errors) => (errors, None),
+        Rejection::Refused(key) => (FieldErrors::new(), Some(key)),
+        // A proposal changes no record the form showed: nothing can be stale.
+        Rejection::Stale => return Err(PageError::App(AppError::Stale, tr)),
     };
     let file = cnrm_app::cases::visible(&state.app, &auth.actor, id).await.in_locale(tr)?;
     let records: Vec<_> = file.consents.iter().map(|c| c.record).collect();
@@ -397,7 +401,7 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
     let input = TransferAction { action: form.action.clone(), reason: form.reason.clone(), version: form.version };
-    let error = match transfers::act(&state.app, &auth.actor, id, &input).await {
+    let rejection = match Rejection::of(transfers::act(&state.app, &auth.actor, id, &input).await, tr)? {
         Ok(t) if t.status == TransferStatus::Accepted => {
             return Ok(Redirect::to(&format!("/cases/{}?msg=saved", t.case_id)).into_response());
         }
@@ -409,17 +413,13 @@ pub async fn act(
             let joiner = if back.contains('?') { '&' } else { '?' };
             return Ok(Redirect::to(&format!("{back}{joiner}msg=saved")).into_response());
         }
-        Err(e @ (AppError::Invalid(_) | AppError::Stale | AppError::Refused(_))) => e,
-        Err(e) => return Err(PageError::App(e, tr)),
+        Err(rejection) => rejection,
     };
-    let (status, errors, alert) = match error {
-        AppError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+    let status = rejection.status();
+    let (errors, alert) = match rejection {
         // The date of a withdrawal is the case's business, which the receiver does not see.
-        AppError::Refused("error-consent-withdrawn") => {
-            (StatusCode::CONFLICT, FieldErrors::new(), Some(tr.t("transfer-consent-withdrawn")))
-        }
-        AppError::Refused(key) => (StatusCode::CONFLICT, FieldErrors::new(), Some(tr.t(key))),
-        _ => (StatusCode::CONFLICT, FieldErrors::new(), Some(tr.t("error-stale-message"))),
+        Rejection::Refused("error-consent-withdrawn") => (FieldErrors::new(), Some(tr.t("transfer-consent-withdrawn"))),
+        other => other.messages(tr, "error-stale-message"),
     };
     render_status(status, show_page(&state, &auth, id, form.reason, errors, alert).await?)
 }

@@ -73,11 +73,19 @@ struct WorkPage {
     plans: Block<PlanRow>,
     referrals: Block<ReferralRow>,
     transfers: Block<TransferRow>,
+    coordination: super::coordination::WorkCoordination,
+    /// Contact requests from other organisations about a possible match (see `pages::identity`).
+    contact_requests: Vec<super::identity::RequestRow>,
 }
 
 impl WorkPage {
     fn nothing_shown(&self) -> bool {
-        !(self.cases.shown || self.tasks.shown || self.plans.shown || self.referrals.shown || self.transfers.shown)
+        !(self.cases.shown
+            || self.tasks.shown
+            || self.plans.shown
+            || self.referrals.shown
+            || self.transfers.shown
+            || self.coordination.shown)
     }
 }
 
@@ -139,6 +147,7 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             proposed_on: show_date(tr, t.created_at.date()),
         })
         .collect();
+    let coordination = super::coordination::work_block(&auth, queue.action_points_overdue, queue.agreements_to_renew);
     render(WorkPage {
         l: Layout::new(&auth.ctx, tr.t("nav-work")),
         cases: Block::new(cases, holds(Permission::CaseRead)),
@@ -146,5 +155,7 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
         plans: Block::new(plans, holds(Permission::PlanApprove)),
         referrals: Block::new(referrals, holds(Permission::ReferralReceive)),
         transfers: Block::new(transfers, cnrm_app::transfers::may_handle(&auth.actor)),
+        coordination,
+        contact_requests: super::identity::work_rows(&state, &auth).await?,
     })
 }

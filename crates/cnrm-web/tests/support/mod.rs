@@ -6,13 +6,16 @@
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use cnrm_app::testing::{TestBackend, TestDb};
+use cnrm_app::testing::{self, TestBackend, TestDb};
 use cnrm_app::{auth, conduct, Actor};
+use cnrm_domain::Role;
 use std::collections::HashMap;
 use std::sync::Arc;
+use time::OffsetDateTime;
 use tower::ServiceExt;
+use uuid::Uuid;
 
-pub const DEMO_PASSWORD: &str = "Demo-CNRM-2024";
+pub use cnrm_app::testing::DEMO_PASSWORD;
 
 pub struct Platform {
     pub db: TestDb,
@@ -30,7 +33,7 @@ impl Platform {
     }
 
     pub async fn with_settings(db: TestDb, settings: cnrm_web::WebSettings) -> Platform {
-        cnrm_app::demo::load(&db.app, 2024, &indicatif::ProgressBar::hidden()).await.expect("demo data");
+        testing::load_demo(&db).await;
         let state = cnrm_web::AppState { app: db.app.clone(), settings: Arc::new(settings) };
         Platform { router: cnrm_web::router(state), db }
     }
@@ -61,8 +64,23 @@ impl Platform {
         self.db.app.db.user_by_username(username).await.unwrap().unwrap().id
     }
 
-    pub async fn org_id(&self, acronym: &str) -> uuid::Uuid {
-        self.db.app.db.organisation_names().await.unwrap().into_iter().find(|o| o.acronym == acronym).unwrap().id
+    pub async fn org_id(&self, acronym: &str) -> Uuid {
+        testing::org_id(&self.db, acronym).await
+    }
+
+    /// The account `username` acting through the pages, for calling the services directly.
+    pub async fn actor(&self, username: &str) -> Actor {
+        testing::actor(&self.db, username).await
+    }
+
+    /// An account besides the demo ones, with the demo password (see [`testing::add_account`]).
+    pub async fn add_account(&self, username: &str, role: Role, acronym: &str, team: Option<&str>) {
+        testing::add_account(&self.db, username, role, acronym, team).await;
+    }
+
+    /// Consent, recorded by the demo case worker, to share the case with the organisation `acronym`.
+    pub async fn consent_to(&self, case: Uuid, acronym: &str) {
+        testing::consent_to(&self.db, case, self.org_id(acronym).await).await;
     }
 
     /// An API token for the user, or `None` when their role may not have one.
@@ -195,8 +213,48 @@ impl Client {
         self.send(request).await
     }
 
+    /// Fills in and sends the registration form, as a case worker does.
+    pub async fn register(&mut self, fields: &[(&str, &str)]) -> Reply {
+        self.get("/cases/new").await;
+        self.post("/cases", fields).await
+    }
+
     pub async fn login(&mut self, username: &str, password: &str) -> Reply {
         self.get("/login").await;
         self.post("/login", &[("username", username), ("password", password)]).await
     }
+}
+
+/// The case id a successful registration or case action redirects to.
+pub fn case_id_of(reply: &Reply) -> Uuid {
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let location = reply.location().expect("a redirect");
+    let id = location.strip_prefix("/cases/").and_then(|rest| rest.split('?').next()).expect("a case page");
+    Uuid::parse_str(id).unwrap()
+}
+
+/// The part of a page from the form posting to `action` to its end.
+pub fn form<'a>(body: &'a str, action: &str) -> &'a str {
+    let start = body.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form {action}"));
+    let end = body[start..].find("</form>").map_or(body.len(), |e| start + e);
+    &body[start..end]
+}
+
+/// The `version` the first form posting to `action` carries.
+pub fn version_in(body: &str, action: &str) -> String {
+    let form = form(body, action);
+    let marker = "name=\"version\" value=\"";
+    let start = form.find(marker).unwrap_or_else(|| panic!("no version in the form {action}")) + marker.len();
+    form[start..].split('"').next().unwrap().to_string()
+}
+
+/// Today as the forms send it (ISO 8601).
+pub fn today() -> String {
+    OffsetDateTime::now_utc().date().to_string()
+}
+
+/// Today as the French pages write it.
+pub fn today_fr() -> String {
+    let d = OffsetDateTime::now_utc().date();
+    format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
 }

@@ -1,0 +1,181 @@
+//! Tabular exports of cnrm: CSV and XLSX, with an optional second header row of HXL hashtags
+//! (<https://hxlstandard.org>) so that the data drops into the humanitarian data ecosystem as is.
+//!
+//! Kept in its own crate so that the spreadsheet writer's dependencies stay out of the other crates.
+//!
+//! Text that a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+//! carriage return) gets a leading apostrophe, in both formats: an export is opened by people who
+//! did not write its content. Numbers are written as numbers.
+
+use std::borrow::Cow;
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Number(i64),
+}
+
+/// A table: the column headers, their HXL hashtags (when the table has them), the rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub hxl: Option<Vec<String>>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("XLSX: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("a row has {found} cells, the table {expected} columns")]
+    Shape { expected: usize, found: usize },
+}
+
+/// The text as a spreadsheet should show it: a leading apostrophe before what would start a formula.
+pub fn neutralise(text: &str) -> Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{text}")),
+        _ => Cow::Borrowed(text),
+    }
+}
+
+impl Table {
+    fn check(&self) -> Result<(), ExportError> {
+        let expected = self.headers.len();
+        let bad = self.hxl.iter().map(Vec::len).chain(self.rows.iter().map(Vec::len)).find(|n| *n != expected);
+        match bad {
+            Some(found) => Err(ExportError::Shape { expected, found }),
+            None => Ok(()),
+        }
+    }
+
+    /// The header rows: the headers, then the hashtags if any.
+    fn header_rows(&self) -> impl Iterator<Item = &Vec<String>> {
+        std::iter::once(&self.headers).chain(self.hxl.iter())
+    }
+}
+
+/// The table as CSV (UTF-8, comma-separated, every line ending in CRLF as RFC 4180 says).
+pub fn to_csv(table: &Table) -> Result<Vec<u8>, ExportError> {
+    table.check()?;
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    for row in table.header_rows() {
+        writer.write_record(row.iter().map(|h| neutralise(h).into_owned()))?;
+    }
+    for row in &table.rows {
+        writer.write_record(row.iter().map(|cell| match cell {
+            Cell::Text(t) => neutralise(t).into_owned(),
+            Cell::Number(n) => n.to_string(),
+        }))?;
+    }
+    writer.into_inner().map_err(|e| ExportError::Csv(e.into_error().into()))
+}
+
+/// The table as an XLSX workbook of one sheet named `sheet` (headers bold, frozen above the data).
+pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, ExportError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    table.check()?;
+    let mut workbook = Workbook::new();
+    let worksheet = workbook.add_worksheet();
+    worksheet.set_name(sheet)?;
+    let bold = Format::new().set_bold();
+    let mut r: u32 = 0;
+    for row in table.header_rows() {
+        for (c, header) in row.iter().enumerate() {
+            worksheet.write_string_with_format(r, c as u16, neutralise(header).as_ref(), &bold)?;
+        }
+        r += 1;
+    }
+    worksheet.set_freeze_panes(r, 0)?;
+    for row in &table.rows {
+        for (c, cell) in row.iter().enumerate() {
+            match cell {
+                Cell::Text(t) => worksheet.write_string(r, c as u16, neutralise(t).as_ref())?,
+                Cell::Number(n) => worksheet.write_number(r, c as u16, *n as f64)?,
+            };
+        }
+        r += 1;
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{Data, Reader};
+
+    fn table() -> Table {
+        Table {
+            headers: vec!["Organisation".into(), "Code région".into(), "Atteints".into(), "Note".into()],
+            hxl: Some(vec!["#org".into(), "#adm1+code".into(), "#reached".into(), "#meta".into()]),
+            rows: vec![
+                vec![
+                    Cell::Text("Croix-Rouge malienne".into()),
+                    Cell::Text("ML01".into()),
+                    Cell::Number(120),
+                    Cell::Text("=HYPERLINK(\"x\")".into()),
+                ],
+                vec![
+                    Cell::Text("@SUM(A1)".into()),
+                    Cell::Text("ML0901".into()),
+                    Cell::Number(-5),
+                    Cell::Text("+33, -2; \"guillemets\"".into()),
+                ],
+            ],
+        }
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(neutralise("=1+1"), "'=1+1");
+        assert_eq!(neutralise("+223 76"), "'+223 76");
+        assert_eq!(neutralise("-2"), "'-2");
+        assert_eq!(neutralise("@cmd"), "'@cmd");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("Kayes = ML01"), "Kayes = ML01");
+        assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn csv_round_trips_with_its_hxl_row() {
+        let bytes = to_csv(&table()).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with("Organisation,Code région,Atteints,Note\r\n#org,#adm1+code,#reached,#meta\r\n"));
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes.as_slice());
+        let rows: Vec<Vec<String>> =
+            reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[2], vec!["Croix-Rouge malienne", "ML01", "120", "'=HYPERLINK(\"x\")"]);
+        assert_eq!(rows[3], vec!["'@SUM(A1)", "ML0901", "-5", "'+33, -2; \"guillemets\""]);
+    }
+
+    #[test]
+    fn xlsx_opens_back_with_its_hxl_row_and_numbers() {
+        let bytes = to_xlsx(&table(), "4W").unwrap();
+        let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = workbook.worksheet_range("4W").unwrap();
+        let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[0][1], Data::String("Code région".into()));
+        assert_eq!(rows[1][0], Data::String("#org".into()));
+        assert_eq!(rows[1][1], Data::String("#adm1+code".into()));
+        assert_eq!(rows[2][1], Data::String("ML01".into()));
+        assert_eq!(rows[2][2], Data::Float(120.0));
+        assert_eq!(rows[2][3], Data::String("'=HYPERLINK(\"x\")".into()));
+        assert_eq!(rows[3][0], Data::String("'@SUM(A1)".into()));
+        assert_eq!(rows[3][2], Data::Float(-5.0));
+    }
+
+    #[test]
+    fn ragged_tables_are_refused() {
+        let mut bad = table();
+        bad.rows[1].pop();
+        assert!(matches!(to_csv(&bad), Err(ExportError::Shape { expected: 4, found: 3 })));
+        let no_hxl = Table { hxl: None, ..table() };
+        let text = String::from_utf8(to_csv(&no_hxl).unwrap()).unwrap();
+        assert!(!text.contains("#org"));
+    }
+}
