@@ -4,8 +4,9 @@
 use cnrm_domain::lifecycle::referral::ReferralStatus;
 use cnrm_domain::paging::PageRequest;
 use cnrm_domain::{Permission, Scope};
-use cnrm_store::{CaseSummary, PendingPlan, QueuedTask, Referral, Transfer};
+use cnrm_store::{AuditFilter, CaseSummary, PendingPlan, QueuedTask, Referral, Transfer};
 use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
 use crate::cases::{self, CaseQuery};
 use crate::{Actor, App, AppError};
@@ -14,6 +15,8 @@ use crate::{Actor, App, AppError};
 pub struct WorkQueue {
     /// Open cases assigned to me, newest arrivals first.
     pub my_cases: Vec<CaseSummary>,
+    /// Cases assigned to me by someone else in the last fortnight, latest first.
+    pub recently_assigned: Vec<RecentAssignment>,
     /// Tasks (screening follow-ups, follow-up contacts) due within a week or overdue.
     pub tasks: Vec<QueuedTask>,
     /// Plans waiting for my approval (not written by me).
@@ -26,6 +29,59 @@ pub struct WorkQueue {
     pub action_points_overdue: Vec<cnrm_store::QueuedActionPoint>,
     /// Agreements of my organisation whose end is near: time to renew them (coordination managers).
     pub agreements_to_renew: Vec<cnrm_store::Agreement>,
+}
+
+/// A case handed to me lately, as the audit trail recorded it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RecentAssignment {
+    pub case_id: Uuid,
+    pub case_number: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub assigned_at: OffsetDateTime,
+    pub assigned_by: String,
+}
+
+/// How far back "recently assigned" looks.
+const RECENT_DAYS: i64 = 14;
+
+/// Assignments to the actor read from the audit trail (`case.assign` entries of the actor's
+/// organisation whose `assigned_to` became the actor), keeping the cases still assigned to them and
+/// in their reach: the assignment time is not kept elsewhere.
+async fn recently_assigned(app: &App, actor: &Actor, now: OffsetDateTime) -> Result<Vec<RecentAssignment>, AppError> {
+    if !actor.holds(Permission::CaseRead) {
+        return Ok(Vec::new());
+    }
+    let filter = AuditFilter {
+        organisation_id: Some(actor.user.organisation_id),
+        action_prefix: Some("case.assign".into()),
+        ..Default::default()
+    };
+    let page = PageRequest { page: 1, per_page: 100, sort: "seq", descending: true, search: None };
+    let me = serde_json::Value::String(actor.user.id.to_string());
+    let mut found: Vec<RecentAssignment> = Vec::new();
+    for entry in app.db.audit_entries(&filter, &page).await?.items {
+        if entry.at < now - Duration::days(RECENT_DAYS) || found.len() == 10 {
+            break;
+        }
+        let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
+        let Some(case_id) = entry.entity_id.as_deref().and_then(|id| Uuid::parse_str(id).ok()) else { continue };
+        if details["assigned_to"]["after"] != me
+            || entry.actor_user_id == Some(actor.user.id)
+            || found.iter().any(|f| f.case_id == case_id)
+        {
+            continue;
+        }
+        let Some(file) = app.db.case_file(case_id).await? else { continue };
+        if file.case.assigned_to == Some(actor.user.id) && cases::may_see(actor, &file.case) {
+            found.push(RecentAssignment {
+                case_id,
+                case_number: file.case.case_number,
+                assigned_at: entry.at,
+                assigned_by: entry.actor_username,
+            });
+        }
+    }
+    Ok(found)
 }
 
 fn may_see_task(actor: &Actor, t: &QueuedTask) -> bool {
@@ -45,6 +101,7 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<WorkQueue, AppError> {
     } else {
         Vec::new()
     };
+    let recently_assigned = recently_assigned(app, actor, OffsetDateTime::now_utc()).await?;
     let tasks = if actor.holds(Permission::CaseRead) {
         app.db
             .open_tasks(org, today + Duration::days(7), 200)
@@ -78,6 +135,7 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<WorkQueue, AppError> {
     let agreements_to_renew = crate::coordination::renewals_due(app, actor).await?;
     Ok(WorkQueue {
         my_cases,
+        recently_assigned,
         tasks,
         plans_to_approve,
         referrals_waiting,

@@ -118,5 +118,24 @@ test_both_backends! {
         assert!(theirs.plans_to_approve.iter().any(|p| p.case_id == case_id && p.planned_items == 1));
         let partner = cnrm_app::work::queue(&db.app, &actor(&db, "anpe.focal").await).await.unwrap();
         assert!(partner.my_cases.is_empty() && partner.tasks.is_empty() && partner.plans_to_approve.is_empty());
+
+        // A case the manager hands to a worker shows as recently assigned to that worker only.
+        assert!(mine.recently_assigned.iter().all(|r| r.case_id != case_id), "registering is not being assigned");
+        let colleague = testing::add_account(&db, "oim.agent3", cnrm_domain::Role::CaseWorker, "OIM", Some("Mopti")).await;
+        let version = cases::get(&db.app, &manager, case_id).await.unwrap().case.version;
+        cases::assign(&db.app, &manager, case_id, version, Some(colleague.user.id)).await.unwrap();
+        let theirs = cnrm_app::work::queue(&db.app, &colleague).await.unwrap();
+        let recent: Vec<_> = theirs.recently_assigned.iter().filter(|r| r.case_id == case_id).collect();
+        assert_eq!(recent.len(), 1, "{:?}", theirs.recently_assigned);
+        assert_eq!(recent[0].assigned_by, "oim.gestion");
+        let mine = cnrm_app::work::queue(&db.app, &worker).await.unwrap();
+        assert!(mine.recently_assigned.iter().all(|r| r.case_id != case_id), "no longer the worker's");
+        // Handed back: the colleague's list no longer holds it.
+        let version = cases::get(&db.app, &manager, case_id).await.unwrap().case.version;
+        cases::assign(&db.app, &manager, case_id, version, Some(worker.user.id)).await.unwrap();
+        let theirs = cnrm_app::work::queue(&db.app, &colleague).await.unwrap();
+        assert!(theirs.recently_assigned.iter().all(|r| r.case_id != case_id));
+        let mine = cnrm_app::work::queue(&db.app, &worker).await.unwrap();
+        assert!(mine.recently_assigned.iter().any(|r| r.case_id == case_id));
     }
 }

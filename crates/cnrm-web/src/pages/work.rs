@@ -24,6 +24,13 @@ struct CaseRow {
     urgent: bool,
 }
 
+struct RecentRow {
+    case_id: Uuid,
+    case_number: String,
+    when: String,
+    by: String,
+}
+
 struct TaskRow {
     case_id: Uuid,
     case_number: String,
@@ -69,6 +76,7 @@ impl<T> Block<T> {
 struct WorkPage {
     l: Layout,
     cases: Block<CaseRow>,
+    recent: Block<RecentRow>,
     tasks: Block<TaskRow>,
     plans: Block<PlanRow>,
     referrals: Block<ReferralRow>,
@@ -111,6 +119,16 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             urgent: c.priority == Priority::Urgent,
         })
         .collect();
+    let recent = queue
+        .recently_assigned
+        .into_iter()
+        .map(|r| RecentRow {
+            case_id: r.case_id,
+            case_number: r.case_number,
+            when: show_date(tr, r.assigned_at.date()),
+            by: r.assigned_by,
+        })
+        .collect::<Vec<_>>();
     let tasks = queue
         .tasks
         .into_iter()
@@ -151,6 +169,7 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
     render(WorkPage {
         l: Layout::new(&auth.ctx, tr.t("nav-work")),
         cases: Block::new(cases, holds(Permission::CaseRead)),
+        recent: Block::new(recent, false),
         tasks: Block::new(tasks, holds(Permission::CaseRead)),
         plans: Block::new(plans, holds(Permission::PlanApprove)),
         referrals: Block::new(referrals, holds(Permission::ReferralReceive)),
