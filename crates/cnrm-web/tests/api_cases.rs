@@ -47,6 +47,15 @@ test_both_backends! {
 
         let list = p.api("GET", "/api/v1/cases?q=doumbia", Some(&worker), None).await.json();
         assert_eq!(list["total"], 1);
+        // The work queue: the positive screening created a follow-up task for this case.
+        let work = p.api("GET", "/api/v1/work", Some(&worker), None).await;
+        assert_eq!(work.status, StatusCode::OK, "{}", work.body);
+        let tasks = work.json()["queue"]["tasks"].as_array().unwrap().clone();
+        assert!(tasks.iter().any(|t| t["task"]["case_id"] == id.as_str()), "{tasks:?}");
+        let partner_work = p.api("GET", "/api/v1/work", Some(&p.token("anpe.focal").await.unwrap()), None).await.json();
+        assert_eq!(partner_work["queue"]["tasks"], json!([]), "a partner sees no case task");
+        assert_eq!(partner_work["queue"]["my_cases"], json!([]));
+        assert_eq!(p.api("GET", "/api/v1/work", None, None).await.status, StatusCode::UNAUTHORIZED);
         // Out of reach: another organisation, a partner, a donor-less secretariat.
         for username in ["anpe.focal", "secretariat"] {
             let token = p.token(username).await.unwrap();
@@ -59,6 +68,7 @@ test_both_backends! {
         assert!(actions.contains(&"case.create") && actions.contains(&"case.return_update"), "{actions:?}");
         let spec = p.api("GET", "/api/v1/openapi.json", None, None).await.json();
         assert!(spec["paths"]["/api/v1/cases/{id}/consents"].is_object());
+        assert!(spec["paths"]["/api/v1/work"].is_object());
     }
 }
 

@@ -153,6 +153,7 @@ const PAGES: &[Row] = &[
 
 const API: &[Row] = &[
     ("GET", "/api/v1/me", [OK; 9]),
+    ("GET", "/api/v1/work", [OK; 9]),
     ("GET", "/api/v1/organisations", [OK; 9]),
     ("GET", "/api/v1/organisations/{oim}", [OK; 9]),
     ("GET", "/api/v1/admin-units", [OK; 9]),

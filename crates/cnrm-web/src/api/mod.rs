@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi_json))
         .route("/me", get(me))
+        .route("/work", get(work_queue))
         .route("/organisations", get(list_organisations).post(create_organisation))
         .route("/organisations/{id}", get(get_organisation).put(update_organisation))
         .route("/users", get(list_users).post(create_user))
@@ -249,6 +250,22 @@ async fn me(api: Api) -> Json<UserView> {
     Json(api.actor.user.into())
 }
 
+/// What waits for the caller now: the queue of the *Mon travail* page, and the requests about
+/// possible duplicates that other organisations sent to the caller's organisation.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct WorkView {
+    queue: cnrm_app::work::WorkQueue,
+    contact_requests: Vec<cnrm_app::identity::ReceivedRequest>,
+}
+
+#[utoipa::path(get, path = "/api/v1/work", tag = "work", security(("bearer" = [])),
+    responses((status = 200, body = WorkView), (status = 401, body = Problem)))]
+async fn work_queue(State(state): State<AppState>, api: Api) -> ApiResult<Json<WorkView>> {
+    let queue = cnrm_app::work::queue(&state.app, &api.actor).await.map_err(api.fail())?;
+    let contact_requests = cnrm_app::identity::received(&state.app, &api.actor, 20).await.map_err(api.fail())?;
+    Ok(Json(WorkView { queue, contact_requests }))
+}
+
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = OrganisationPage), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn list_organisations(
@@ -389,7 +406,7 @@ impl Modify for BearerSecurity {
 #[openapi(
     info(title = "cnrm API", description = "Coordination of returning migrants' reintegration. Errors are RFC 9457 problem documents with a stable `code`."),
     paths(
-        me, list_organisations, create_organisation, get_organisation, update_organisation, list_users, create_user,
+        me, work_queue, list_organisations, create_organisation, get_organisation, update_organisation, list_users, create_user,
         get_user, update_user, list_audit, admin_units, roles,
         cases::list_cases, cases::register_case, cases::get_case, cases::case_timeline, cases::update_person,
         cases::update_return, cases::assign_case, cases::close_case, cases::reopen_case, cases::screen_case,
