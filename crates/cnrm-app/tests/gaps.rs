@@ -139,6 +139,9 @@ async fn fixture(db: &TestDb) {
         "UPDATE interventions SET status = 'completed'",
         "UPDATE persons SET settlement_pcode = NULL",
         "UPDATE cases SET status = 'closed'",
+        // The store keeps `case_search` in step with cases and persons; this fixture writes them
+        // directly, so it keeps the copy in step itself.
+        "UPDATE case_search SET settlement_pcode = NULL, status = 'closed'",
     ] {
         run(db, sql).await;
     }
@@ -147,6 +150,14 @@ async fn fixture(db: &TestDb) {
         let status = if k == 5 { "closed" } else { "open" };
         run(db, &format!("UPDATE cases SET status = '{status}' WHERE id = {}", case(db, k))).await;
         run(db, &format!("UPDATE persons SET settlement_pcode = '{pcode}' WHERE id = (SELECT person_id FROM cases WHERE id = {})", case(db, k))).await;
+        run(
+            db,
+            &format!(
+                "UPDATE case_search SET status = '{status}', settlement_pcode = '{pcode}' WHERE case_id = {}",
+                case(db, k)
+            ),
+        )
+        .await;
     }
     plan_item(db, 0, "housing", "planned").await;
     plan_item(db, 0, "housing", "in_progress").await;

@@ -59,10 +59,10 @@ fn gap_needs_sql() -> String {
              OR (x.assessed_on = na.assessed_on AND x.id > na.id)))), \
          open_needs AS (SELECT case_id, assistance_type AS category FROM plan_items WHERE status NOT IN ($1, $2) \
              UNION ALL {} UNION ALL {} UNION ALL {}) \
-         SELECT p.settlement_pcode AS pcode, n.category AS category, COUNT(DISTINCT n.case_id) AS returnees \
-         FROM open_needs n JOIN cases c ON c.id = n.case_id JOIN persons p ON p.id = c.person_id \
-         WHERE c.status = $3 AND p.settlement_pcode IS NOT NULL \
-         GROUP BY p.settlement_pcode, n.category",
+         SELECT s.settlement_pcode AS pcode, n.category AS category, COUNT(DISTINCT n.case_id) AS returnees \
+         FROM open_needs n JOIN case_search s ON s.case_id = n.case_id AND s.token = '' \
+         WHERE s.status = $3 AND s.settlement_pcode IS NOT NULL \
+         GROUP BY s.settlement_pcode, n.category",
         branch(Dimension::Economic, "economic_needs"),
         branch(Dimension::Social, "social_needs"),
         branch(Dimension::Psychosocial, "psychosocial_needs"),

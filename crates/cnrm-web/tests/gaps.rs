@@ -11,16 +11,9 @@ use support::Platform;
 /// One returnee settled in Bafoulabé (ML0101) with a housing item pending in their plan.
 async fn one_need(p: &Platform) {
     let agent = p.actor("oim.agent").await;
-    let input = testing::registration("Magassa", "Demba", "male", "1994", "2026-01-10");
+    let mut input = testing::registration("Magassa", "Demba", "male", "1994", "2026-01-10");
+    input.person.intended_settlement = "ML0101".into();
     let case = testing::register(&p.db, &agent, &input).await;
-    let person = if p.db.url.starts_with("sqlite:") {
-        format!("X'{}'", case.person_id.simple())
-    } else {
-        format!("'{}'", case.person_id)
-    };
-    testing::execute(&p.db, &format!("UPDATE persons SET settlement_pcode = 'ML0101' WHERE id = {person}"))
-        .await
-        .unwrap();
     let item = PlanItemInput {
         dimension: "social".into(),
         assistance_type: "housing".into(),
