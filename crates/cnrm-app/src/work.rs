@@ -4,7 +4,7 @@
 use cnrm_domain::lifecycle::referral::ReferralStatus;
 use cnrm_domain::paging::PageRequest;
 use cnrm_domain::{Permission, Scope};
-use cnrm_store::{AuditFilter, CaseSummary, PendingPlan, QueuedTask, Referral, Transfer};
+use cnrm_store::{CaseSummary, PendingPlan, QueuedTask, Referral, Transfer};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -51,16 +51,11 @@ async fn recently_assigned(app: &App, actor: &Actor, now: OffsetDateTime) -> Res
     if !actor.holds(Permission::CaseRead) {
         return Ok(Vec::new());
     }
-    let filter = AuditFilter {
-        organisation_id: Some(actor.user.organisation_id),
-        action_prefix: Some("case.assign".into()),
-        ..Default::default()
-    };
-    let page = PageRequest { page: 1, per_page: 100, sort: "seq", descending: true, search: None };
     let me = serde_json::Value::String(actor.user.id.to_string());
+    let since = now - Duration::days(RECENT_DAYS);
     let mut found: Vec<RecentAssignment> = Vec::new();
-    for entry in app.db.audit_entries(&filter, &page).await?.items {
-        if entry.at < now - Duration::days(RECENT_DAYS) || found.len() == 10 {
+    for entry in app.db.recent_audit("case.assign", actor.user.organisation_id, since, 100).await? {
+        if found.len() == 10 {
             break;
         }
         let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();

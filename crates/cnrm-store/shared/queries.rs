@@ -819,6 +819,28 @@ impl Database for Store {
         Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 
+    async fn recent_audit(
+        &self,
+        action: &str,
+        organisation_id: Uuid,
+        since: OffsetDateTime,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE action = $1 AND actor_organisation_id = $2 AND id >= $3 \
+             ORDER BY seq DESC LIMIT $4"
+        );
+        let rows: Vec<AuditRow> = sqlx::query_as(&sql)
+            .bind(action)
+            .bind(organisation_id)
+            .bind(uuid_v7_floor(since))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
     async fn create_case(&self, new: &NewCase, audit: &AuditEvent) -> StoreResult<String> {
         self.create_case_impl(new, audit).await
     }

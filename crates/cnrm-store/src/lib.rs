@@ -150,6 +150,16 @@ pub trait Database: Send + Sync + 'static {
     async fn audit_entries(&self, filter: &AuditFilter, page: &PageRequest) -> StoreResult<Page<AuditEntry>>;
     /// Up to `limit` entries with `seq > after`, in order: verification reads the chain in batches.
     async fn audit_chain(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+    /// The latest entries of one action by actors of an organisation since `since`, newest first, at
+    /// most `limit`: what a work queue reads on every visit, so no count and no scan of older entries'
+    /// other actions.
+    async fn recent_audit(
+        &self,
+        action: &str,
+        organisation_id: Uuid,
+        since: OffsetDateTime,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>>;
     /// The sequence number of the latest entry, as kept by the chain head.
     async fn audit_head(&self) -> StoreResult<i64>;
 
