@@ -200,6 +200,8 @@ pub struct ListView {
     pub page: i64,
     pub pages: i64,
     pub total: i64,
+    /// `total` is a lower bound ([`Page::is_capped`]).
+    pub capped: bool,
     pub sort: String,
     pub descending: bool,
     pub q: String,
@@ -237,6 +239,7 @@ impl ListView {
             page: page.page,
             pages: page.pages(),
             total: page.total,
+            capped: page.is_capped(),
             sort: request.sort.to_string(),
             descending: request.descending,
             q: request.search.clone().unwrap_or_default(),
@@ -246,7 +249,7 @@ impl ListView {
 
     /// The count shown: a capped count is a lower bound ("10000+"), never passed off as exact.
     pub fn total_label(&self) -> String {
-        if self.total > cnrm_domain::paging::COUNT_CAP {
+        if self.capped {
             format!("{}+", cnrm_domain::paging::COUNT_CAP)
         } else {
             self.total.to_string()
