@@ -46,7 +46,18 @@ pub async fn tasks_of_case(app: &App, actor: &Actor, case_id: Uuid) -> Result<Ve
 
 /// The follow-up task an outcome may be recorded for: open, of a case the actor may change.
 pub async fn open_follow_up(app: &App, actor: &Actor, case_id: Uuid, task_id: Uuid) -> Result<Task, AppError> {
+    Ok(open_follow_up_of(app, actor, case_id, task_id).await?.0)
+}
+
+/// [`open_follow_up`], with the case's assignee (read with the case, not fetched again).
+async fn open_follow_up_of(
+    app: &App,
+    actor: &Actor,
+    case_id: Uuid,
+    task_id: Uuid,
+) -> Result<(Task, Option<Uuid>), AppError> {
     let file = cases::changeable(app, actor, case_id).await?;
+    let assignee = file.case.assigned_to;
     let task = file.tasks.into_iter().find(|t| t.id == task_id).ok_or(AppError::NotFound)?;
     if task.kind != FOLLOW_UP_TASK {
         return Err(AppError::Refused("error-task-not-follow-up"));
@@ -54,7 +65,7 @@ pub async fn open_follow_up(app: &App, actor: &Actor, case_id: Uuid, task_id: Uu
     if task.done_at.is_some() {
         return Err(AppError::Refused("error-task-done"));
     }
-    Ok(task)
+    Ok((task, assignee))
 }
 
 /// What recording an outcome did.
@@ -73,16 +84,15 @@ pub async fn record_outcome(
     task_id: Uuid,
     input: &OutcomeInput,
 ) -> Result<Recorded, AppError> {
-    let task = open_follow_up(app, actor, case_id, task_id).await?;
+    let (task, case_assignee) = open_follow_up_of(app, actor, case_id, task_id).await?;
     let outcome = input.parse(today()).map_err(AppError::Invalid)?;
     let (_, now) = new_id_and_time();
-    let case = app.db.case_file(case_id).await?.ok_or(AppError::NotFound)?.case;
     let next_task = outcome.next_due.map(|due_on| Task {
         id: Uuid::now_v7(),
         case_id,
         kind: FOLLOW_UP_TASK.into(),
         due_on,
-        assigned_to: task.assigned_to.or(case.assigned_to),
+        assigned_to: task.assigned_to.or(case_assignee),
         done_at: None,
         created_at: now,
     });

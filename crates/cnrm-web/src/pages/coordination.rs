@@ -441,12 +441,16 @@ pub async fn update_action_point(
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
     require_read(&auth)?;
-    // The point's meeting, for the page to come back to.
-    let point = state.app.db.action_point(id).await.in_locale(tr)?.ok_or(PageError::App(AppError::NotFound, tr))?;
-    let meeting = point.meeting_id;
     match Rejection::of(c::update_action_point(&state.app, &auth.actor, id, &form).await, tr)? {
-        Ok(_) => Ok(Redirect::to(&format!("/meetings/{meeting}?msg=saved#point-{id}")).into_response()),
+        Ok(point) => {
+            let meeting = point.meeting_id;
+            Ok(Redirect::to(&format!("/meetings/{meeting}?msg=saved#point-{id}")).into_response())
+        }
         Err(rejection) => {
+            // The point's meeting, for the page to come back to (read only when the update was refused).
+            let point =
+                state.app.db.action_point(id).await.in_locale(tr)?.ok_or(PageError::App(AppError::NotFound, tr))?;
+            let meeting = point.meeting_id;
             let status = rejection.status();
             let (errors, alert) = rejection.messages(tr, "coordination-stale");
             let retry = MeetingRetry { alert, update: Some((id, form, errors)), ..Default::default() };
