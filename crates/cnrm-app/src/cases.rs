@@ -295,12 +295,10 @@ pub async fn register(app: &App, actor: &Actor, input: &Registration) -> Result<
         Some(person_id) => {
             // Only a person the worker can already see through a case of their organisation.
             let mut seen = None;
-            for (case_id, _, _) in app.db.cases_of_person(person_id).await? {
-                if let Some(file) = app.db.case_file(case_id).await? {
-                    if may_see(actor, &file.case) {
-                        seen = Some(file.person);
-                        break;
-                    }
+            for case in app.db.cases_of_person(person_id).await? {
+                if may_see(actor, &case) {
+                    seen = app.db.case_file(case.id).await?.map(|file| file.person);
+                    break;
                 }
             }
             Some(seen.ok_or(AppError::NotFound)?)

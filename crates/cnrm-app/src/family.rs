@@ -56,14 +56,17 @@ pub async fn members(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<Fami
         let mut visible = Vec::new();
         let mut name = None;
         let mut followed_by = Vec::new();
-        for (other_case, organisation_id, number) in app.db.cases_of_person(other).await? {
-            let Some(other_file) = app.db.case_file(other_case).await? else { continue };
-            if cases::may_see(actor, &other_file.case) {
-                let p = &other_file.person.draft;
-                name.get_or_insert_with(|| format!("{} {}", p.family_name, p.given_names));
-                visible.push(LinkedCase { case_id: other_case, case_number: number });
-            } else if !followed_by.contains(&organisation_id) {
-                followed_by.push(organisation_id);
+        for other_case in app.db.cases_of_person(other).await? {
+            if cases::may_see(actor, &other_case) {
+                if name.is_none() {
+                    name = app.db.case_file(other_case.id).await?.map(|f| {
+                        let p = &f.person.draft;
+                        format!("{} {}", p.family_name, p.given_names)
+                    });
+                }
+                visible.push(LinkedCase { case_id: other_case.id, case_number: other_case.case_number });
+            } else if !followed_by.contains(&other_case.organisation_id) {
+                followed_by.push(other_case.organisation_id);
             }
         }
         let shown = !visible.is_empty();
@@ -91,8 +94,9 @@ pub struct LinkInput {
     pub relation: String,
 }
 
-/// The case a number names, if the actor may see it; any other number is "not found" alike.
-async fn case_by_number(app: &App, actor: &Actor, raw: &str) -> Result<Uuid, &'static str> {
+/// The person of the case a number names, if the actor may see that case; any other number is
+/// "not found" alike.
+async fn person_by_case_number(app: &App, actor: &Actor, raw: &str) -> Result<Uuid, &'static str> {
     let Some(CaseSearch::CaseNumber(number)) = cases::parse_search(raw) else {
         return Err(if raw.trim().is_empty() { "error-required" } else { "error-family-case-not-found" });
     };
@@ -100,10 +104,8 @@ async fn case_by_number(app: &App, actor: &Actor, raw: &str) -> Result<Uuid, &'s
     let filter = CaseFilter { search: Some(CaseSearch::CaseNumber(number)), ..Default::default() };
     let page = PageRequest { page: 1, per_page: 1, sort: "arrival", descending: true, search: None };
     let found = app.db.cases(&scope, &filter, &page).await.map_err(|_| "error-family-case-not-found")?;
-    match found.items.first() {
-        Some(summary) if cases::visible(app, actor, summary.id).await.is_ok() => Ok(summary.id),
-        _ => Err("error-family-case-not-found"),
-    }
+    let Some(summary) = found.items.first() else { return Err("error-family-case-not-found") };
+    cases::visible(app, actor, summary.id).await.map(|f| f.person.id).map_err(|_| "error-family-case-not-found")
 }
 
 /// Whether the two persons may be linked (not the same, not linked yet, either way).
@@ -136,9 +138,8 @@ pub async fn link(app: &App, actor: &Actor, case_id: Uuid, input: &LinkInput) ->
     let file = cases::changeable(app, actor, case_id).await?;
     let mut errors = cnrm_domain::FieldErrors::new();
     let relation = errors.check("relation", parse_relation(&input.relation));
-    let other = errors.check("case_number", case_by_number(app, actor, &input.case_number).await);
-    let (relation, other) = errors.finish(|| (relation.unwrap(), other.unwrap())).map_err(AppError::Invalid)?;
-    let other_person = app.db.case_file(other).await?.ok_or(AppError::NotFound)?.person.id;
+    let other = errors.check("case_number", person_by_case_number(app, actor, &input.case_number).await);
+    let (relation, other_person) = errors.finish(|| (relation.unwrap(), other.unwrap())).map_err(AppError::Invalid)?;
     check_link(app, file.person.id, other_person).await?;
     let link = new_link(actor, file.person.id, other_person, relation);
     insert(app, actor, case_id, &link, "family.link").await?;

@@ -28,7 +28,7 @@ use std::collections::{BTreeSet, HashSet};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
-use crate::cases::{self, reaches};
+use crate::cases;
 use crate::{Actor, App, AppError};
 
 /// Candidates a registration lookup returns at most, and the probability they need.
@@ -307,19 +307,10 @@ pub async fn possible_matches(
         // Per other organisation: its record and the assistance given there.
         let mut elsewhere: Vec<(Uuid, Uuid, BTreeSet<&'static str>, bool)> = Vec::new();
         for person in &group {
-            for (case_id, organisation_id, _) in app.db.cases_of_person(*person).await? {
-                let Some(file) = app.db.case_file(case_id).await? else { continue };
-                let c = &file.case;
-                let visible = c.organisation_id == actor.user.organisation_id
-                    && reaches(
-                        actor,
-                        Permission::CaseRead,
-                        c.organisation_id,
-                        c.assigned_to,
-                        c.team.as_deref(),
-                        c.protection,
-                    );
-                if visible {
+            for c in app.db.cases_of_person(*person).await? {
+                let (case_id, organisation_id) = (c.id, c.organisation_id);
+                if c.organisation_id == actor.user.organisation_id && cases::may_see(actor, &c) {
+                    let Some(file) = app.db.case_file(case_id).await? else { continue };
                     matches.push(cases::PossibleMatch {
                         case_id: Some(c.id),
                         case_number: Some(c.case_number.clone()),
@@ -553,7 +544,7 @@ async fn with_records(
 }
 
 async fn organisations_of(app: &App, person: Uuid) -> Result<Vec<Uuid>, AppError> {
-    let mut orgs: Vec<Uuid> = app.db.cases_of_person(person).await?.into_iter().map(|c| c.1).collect();
+    let mut orgs: Vec<Uuid> = app.db.cases_of_person(person).await?.into_iter().map(|c| c.organisation_id).collect();
     orgs.sort();
     orgs.dedup();
     Ok(orgs)
@@ -677,9 +668,10 @@ pub async fn linked(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<Linke
         if person == file.person.id {
             continue;
         }
-        for (other_case, organisation_id, _) in app.db.cases_of_person(person).await? {
-            let Some(other) = app.db.case_file(other_case).await? else { continue };
-            if cases::may_see(actor, &other.case) {
+        for other_case in app.db.cases_of_person(person).await? {
+            let organisation_id = other_case.organisation_id;
+            if cases::may_see(actor, &other_case) {
+                let Some(other) = app.db.case_file(other_case.id).await? else { continue };
                 out.push(LinkedRecord {
                     case_id: Some(other.case.id),
                     case_number: Some(other.case.case_number.clone()),
@@ -735,12 +727,8 @@ pub async fn ask(app: &App, actor: &Actor, input: &ContactRequestInput) -> Resul
     };
     // The reference must be a record with a (non-protection) case at that organisation.
     let mut held = false;
-    for (case_id, org, _) in app.db.cases_of_person(person).await? {
-        if org == organisation_id {
-            if let Some(file) = app.db.case_file(case_id).await? {
-                held |= !file.case.protection;
-            }
-        }
+    for case in app.db.cases_of_person(person).await? {
+        held |= case.organisation_id == organisation_id && !case.protection;
     }
     if !held {
         return Err(AppError::NotFound);
@@ -792,14 +780,9 @@ pub async fn received(app: &App, actor: &Actor, limit: i64) -> Result<Vec<Receiv
     let mut out = Vec::new();
     for request in app.db.contact_requests_to(actor.user.organisation_id, limit).await? {
         let mut cases = Vec::new();
-        for (case_id, org, number) in app.db.cases_of_person(request.person_id).await? {
-            if org != actor.user.organisation_id {
-                continue;
-            }
-            if let Some(file) = app.db.case_file(case_id).await? {
-                if cases::may_see(actor, &file.case) {
-                    cases.push(CaseRef { id: case_id, case_number: number });
-                }
+        for case in app.db.cases_of_person(request.person_id).await? {
+            if case.organisation_id == actor.user.organisation_id && cases::may_see(actor, &case) {
+                cases.push(CaseRef { id: case.id, case_number: case.case_number });
             }
         }
         // Need to know: only readers who may open one of the person's cases here see the request.

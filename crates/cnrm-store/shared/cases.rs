@@ -726,12 +726,13 @@ impl Store {
             .map_err(store_error)
     }
 
-    async fn cases_of_person_impl(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>> {
-        sqlx::query_as("SELECT id, organisation_id, case_number FROM cases WHERE person_id = $1 ORDER BY id")
-            .bind(person_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(store_error)
+    /// Every case of a person, in one query: enough to apply the reach rules (`cases::may_see`)
+    /// before loading any case file.
+    async fn cases_of_person_impl(&self, person_id: Uuid) -> StoreResult<Vec<CaseRecord>> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE person_id = $1 ORDER BY id");
+        let rows: Vec<CaseRow> =
+            sqlx::query_as(&sql).bind(person_id).fetch_all(&self.pool).await.map_err(store_error)?;
+        rows.into_iter().map(CaseRecord::try_from).collect()
     }
 }
 

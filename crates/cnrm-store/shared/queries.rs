@@ -918,7 +918,7 @@ impl Database for Store {
         self.update_referral_impl(referral, audit).await
     }
 
-    async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>> {
+    async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<CaseRecord>> {
         self.cases_of_person_impl(person_id).await
     }
 

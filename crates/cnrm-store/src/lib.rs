@@ -208,7 +208,7 @@ pub trait Database: Send + Sync + 'static {
     /// Saves a referral if nobody saved it since `referral.version` was read (`Conflict("stale")`).
     async fn update_referral(&self, referral: &Referral, audit: &AuditEvent) -> StoreResult<()>;
     /// How many cases each organisation holds for a person (for "already known elsewhere").
-    async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid, String)>>;
+    async fn cases_of_person(&self, person_id: Uuid) -> StoreResult<Vec<CaseRecord>>;
 
     // Collective projects (several cases of an organisation in one business).
     async fn insert_project(&self, project: &Project, audit: &AuditEvent) -> StoreResult<()>;
