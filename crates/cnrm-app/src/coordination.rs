@@ -203,8 +203,8 @@ pub async fn update_meeting(
     input: &MeetingInput,
 ) -> Result<Meeting, AppError> {
     reach(actor)?;
-    let before = app.db.meeting(id).await?.ok_or(AppError::NotFound)?.meeting;
     actor.require(Permission::CoordinationValidate)?;
+    let before = app.db.meeting(id).await?.ok_or(AppError::NotFound)?.meeting;
     let d = parse_meeting(app, input).await?;
     let after = Meeting {
         title: d.title,
@@ -245,8 +245,8 @@ pub async fn add_action_point(
     input: &ActionPointInput,
 ) -> Result<ActionPoint, AppError> {
     reach(actor)?;
-    app.db.meeting(meeting_id).await?.ok_or(AppError::NotFound)?;
     actor.require(Permission::CoordinationValidate)?;
+    app.db.meeting(meeting_id).await?.ok_or(AppError::NotFound)?;
     let d = input.parse().map_err(AppError::Invalid)?;
     check_organisations(app, &[d.owner_organisation_id], "owner_organisation_id").await?;
     let (id, now) = new_id_and_time();
