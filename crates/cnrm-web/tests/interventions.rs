@@ -313,9 +313,17 @@ test_both_backends! {
         let list = p.api("GET", "/api/v1/interventions?unit=ML07&per_page=100", Some(&observer), None).await.json();
         assert!(list["items"].as_array().unwrap().iter().any(|i| i["id"] == id.as_str()));
 
+        // Unlocked, then reopened, as the periods page allows: the API offers the same actions.
+        let unlocked = p.api("POST", &format!("/api/v1/periods/{quarter}/unlock"), Some(&secretariat), None).await;
+        assert_eq!(unlocked.status, StatusCode::OK, "{}", unlocked.body);
+        let reopen = format!("/api/v1/periods/{quarter}/reopen");
+        assert_eq!(p.api("POST", &reopen, Some(&focal), None).await.status, StatusCode::FORBIDDEN);
+        let reopened = p.api("POST", &reopen, Some(&secretariat), None).await;
+        assert_eq!((reopened.status, reopened.json()["status"].clone()), (StatusCode::OK, json!("open")), "{}", reopened.body);
+
         // The OpenAPI document lists the endpoints.
         let doc = p.api("GET", "/api/v1/openapi.json", None, None).await.body;
-        for path in ["/api/v1/interventions", "/api/v1/interventions/{id}/reports", "/api/v1/interventions/export.csv", "/api/v1/periods/{period}/lock"] {
+        for path in ["/api/v1/interventions", "/api/v1/interventions/{id}/reports", "/api/v1/interventions/export.csv", "/api/v1/periods/{period}/lock", "/api/v1/periods/{period}/reopen"] {
             assert!(doc.contains(&format!("\"{path}\"")), "{path} documented");
         }
     }

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/periods/{period}/validate", post(validate_period))
         .route("/periods/{period}/lock", post(lock_period))
         .route("/periods/{period}/unlock", post(unlock_period))
+        .route("/periods/{period}/reopen", post(reopen_period))
 }
 
 type ApiResult<T> = Result<T, LocalizedApiError>;
@@ -181,4 +182,16 @@ pub async fn unlock_period(
     Path(period): Path<String>,
 ) -> ApiResult<Json<ReportingPeriod>> {
     act(&state, &api, &period, PeriodAction::Unlock).await
+}
+
+#[utoipa::path(post, path = "/api/v1/periods/{period}/reopen", tag = "interventions", security(("bearer" = [])),
+    params(("period" = String, Path, description = "A validated quarter, `2026-Q1`")),
+    responses((status = 200, body = ReportingPeriod), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn reopen_period(
+    State(state): State<AppState>,
+    api: Api,
+    Path(period): Path<String>,
+) -> ApiResult<Json<ReportingPeriod>> {
+    act(&state, &api, &period, PeriodAction::Reopen).await
 }

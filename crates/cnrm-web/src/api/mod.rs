@@ -423,7 +423,7 @@ impl Modify for BearerSecurity {
         interventions::list_interventions, interventions::create_intervention, interventions::get_intervention,
         interventions::update_intervention, interventions::save_intervention_report,
         interventions::export_interventions, interventions::list_periods, interventions::validate_period,
-        interventions::lock_period, interventions::unlock_period,
+        interventions::lock_period, interventions::unlock_period, interventions::reopen_period,
         counselling::list_sessions, counselling::add_session, counselling::list_needs_assessments,
         counselling::add_needs_assessment, counselling::list_skills_assessments, counselling::add_skills_assessment,
         attachments::list_attachments, attachments::upload_attachment, attachments::attachment_content,
