@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { TIMEOUTS, startServer, launchBrowser, screenshot, expectPath, clickOn, firstLine } from './support.mjs';
+import { TIMEOUTS, startServer, launchBrowser, screenshot, expectPath, submitAndWait, logInFresh } from './support.mjs';
 
 const PASSWORD = 'Demo-CNRM-2024';
 
@@ -37,41 +37,9 @@ after(
   { timeout: 30_000 },
 );
 
-/** Click a submit button or link and wait until the resulting document is loaded. */
-async function submitAndWait(page, selector, why) {
-  const navigated = page.waitForEvent('framenavigated', {
-    predicate: (frame) => frame === page.mainFrame(),
-    timeout: TIMEOUTS.navigation,
-  });
-  navigated.catch(() => {}); // awaited below; a failed click must not leave it unhandled
-  await clickOn(page, selector, why);
-  try {
-    await navigated;
-  } catch (err) {
-    throw new Error(`${why}: expected clicking ${selector} to load a new page, but none came (${firstLine(err)})`);
-  }
-  await page.waitForLoadState('load', { timeout: TIMEOUTS.navigation });
-}
-
 /** A fresh French browser context, logged in as `username` (code of conduct accepted). */
-async function logIn(username) {
-  const context = await browser.newContext({ baseURL: server.baseURL, locale: 'fr-FR', viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUTS.action);
-  page.setDefaultNavigationTimeout(TIMEOUTS.navigation);
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(`${page.url()}: ${firstLine(err)}`));
-  page.on('response', (res) => {
-    if (res.status() >= 500) errors.push(`${res.request().method()} ${res.url()} -> ${res.status()}`);
-  });
-  await page.goto('/login');
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(PASSWORD);
-  await submitAndWait(page, '[data-testid=login-submit]', `login of ${username}`);
-  await expectPath(page, '/code-of-conduct', `first login of ${username}`);
-  await submitAndWait(page, '[data-testid=accept-conduct]', `${username} accepting the code of conduct`);
-  await expectPath(page, '/', `${username} after accepting the code of conduct`);
-  return { context, page, errors };
+function logIn(username) {
+  return logInFresh(browser, server.baseURL, username, PASSWORD);
 }
 
 async function failWithContext(page, step, err) {

@@ -22,6 +22,7 @@ import {
   textOf,
   clickOn,
   firstLine,
+  submitAndWait,
 } from './support.mjs';
 
 const CASE_WORKER = { username: 'oim.agent', password: 'Demo-CNRM-2024', displayName: 'Mariam Sissoko' };
@@ -49,21 +50,6 @@ after(
   },
   { timeout: 30_000 },
 );
-
-/** Click a submit button and wait until the resulting document is loaded (whatever redirects happen). */
-async function submitAndWait(page, selector, why) {
-  const navigated = page.waitForEvent('framenavigated', {
-    predicate: (frame) => frame === page.mainFrame(),
-    timeout: TIMEOUTS.navigation,
-  });
-  await clickOn(page, selector, why);
-  try {
-    await navigated;
-  } catch (err) {
-    throw new Error(`${why}: expected clicking ${selector} to load a new page, but none came (${firstLine(err)})`);
-  }
-  await page.waitForLoadState('load', { timeout: TIMEOUTS.navigation });
-}
 
 async function fillLogin(page, username, password) {
   for (const [selector, value] of [

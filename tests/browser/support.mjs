@@ -282,3 +282,44 @@ export async function clickOn(page, selector, why) {
   }
   await loc.click();
 }
+
+/** Click a submit button or link and wait until the resulting document is loaded (whatever redirects happen). */
+export async function submitAndWait(page, selector, why) {
+  const navigated = page.waitForEvent('framenavigated', {
+    predicate: (frame) => frame === page.mainFrame(),
+    timeout: TIMEOUTS.navigation,
+  });
+  navigated.catch(() => {}); // awaited below; a failed click must not leave it unhandled
+  await clickOn(page, selector, why);
+  try {
+    await navigated;
+  } catch (err) {
+    throw new Error(`${why}: expected clicking ${selector} to load a new page, but none came (${firstLine(err)})`);
+  }
+  await page.waitForLoadState('load', { timeout: TIMEOUTS.navigation });
+}
+
+/**
+ * A fresh French browser context logged in as `username` (accepting the code of conduct on a first
+ * login). Returns { context, page, errors }: `errors` collects page errors and 5xx answers.
+ */
+export async function logInFresh(browser, baseURL, username, password) {
+  const context = await browser.newContext({ baseURL, locale: 'fr-FR', viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUTS.action);
+  page.setDefaultNavigationTimeout(TIMEOUTS.navigation);
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(`${page.url()}: ${firstLine(err)}`));
+  page.on('response', (res) => {
+    if (res.status() >= 500) errors.push(`${res.request().method()} ${res.url()} -> ${res.status()}`);
+  });
+  await page.goto('/login');
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await submitAndWait(page, '[data-testid=login-submit]', `login of ${username}`);
+  if (currentPath(page) === '/code-of-conduct') {
+    await submitAndWait(page, '[data-testid=accept-conduct]', `${username} accepting the code of conduct`);
+  }
+  await expectPath(page, '/', `${username} after logging in`);
+  return { context, page, errors };
+}

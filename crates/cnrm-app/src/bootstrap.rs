@@ -24,6 +24,7 @@ pub async fn prepare(app: &App) -> Result<(), AppError> {
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     crate::conduct::ensure_default(app).await?;
+    crate::surveys::install_shipped(app).await?;
     operator_organisation(app).await.map(|_| ())
 }
 

@@ -424,7 +424,9 @@ pub async fn register(app: &App, actor: &Actor, input: &Registration) -> Result<
     if !new.existing_person {
         crate::identity::reindex(app, &[new.person.id]).await;
     }
-    Ok(RegistrationOutcome::Registered(Box::new(CaseRecord { case_number: number, ..case })))
+    let case = CaseRecord { case_number: number, ..case };
+    crate::surveys::schedule_at_registration(app, actor, &case).await?;
+    Ok(RegistrationOutcome::Registered(Box::new(case)))
 }
 
 /// A positive screen creates a follow-up task due within a week.

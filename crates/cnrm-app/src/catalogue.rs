@@ -16,7 +16,7 @@ use cnrm_domain::service::{
     self as lifecycle, matching_units, ReturneeFacts, ReviewEvent, RevisionStatus, ServiceContent, ServiceInput,
 };
 use cnrm_domain::{FieldErrors, Permission, Scope};
-use cnrm_store::{new_id_and_time, CatalogueFilter, CatalogueService, CatalogueVisibility, ServiceRevision};
+use cnrm_store::{new_id_and_time, AdminUnit, CatalogueFilter, CatalogueService, CatalogueVisibility, ServiceRevision};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -118,8 +118,10 @@ async fn current_units(app: &App) -> Result<Vec<String>, AppError> {
     Ok(app.db.admin_units().await?.into_iter().filter(|u| u.current).map(|u| u.pcode).collect())
 }
 
-/// The filter a query asks for; unknown values are refused field by field.
-async fn filter_of(app: &App, q: &CatalogueQuery) -> Result<CatalogueFilter, AppError> {
+/// The filter a query asks for; unknown values are refused field by field. `units` are the admin
+/// units when the caller already read them (a page showing them), else they are read here if the
+/// query names a place.
+async fn filter_of(app: &App, q: &CatalogueQuery, units: Option<&[AdminUnit]>) -> Result<CatalogueFilter, AppError> {
     let mut errors = FieldErrors::new();
     let category = errors.check(
         "category",
@@ -131,9 +133,17 @@ async fn filter_of(app: &App, q: &CatalogueQuery) -> Result<CatalogueFilter, App
     let units = match q.unit.trim() {
         "" => None,
         unit => {
-            let all = current_units(app).await?;
-            if all.iter().any(|u| u == unit) {
-                Some(matching_units(unit, all.iter().map(String::as_str)))
+            let read;
+            let known = match units {
+                Some(units) => units,
+                None => {
+                    read = app.db.admin_units().await?;
+                    &read[..]
+                }
+            };
+            let all: Vec<&str> = known.iter().filter(|u| u.current).map(|u| u.pcode.as_str()).collect();
+            if all.contains(&unit) {
+                Some(matching_units(unit, all))
             } else {
                 errors.add("unit", "error-catalogue-unknown-unit");
                 None
@@ -176,7 +186,20 @@ pub async fn list(
     page: &PageRequest,
 ) -> Result<Page<ServiceRevision>, AppError> {
     let visibility = visibility(actor)?;
-    let filter = filter_of(app, query).await?;
+    let filter = filter_of(app, query, None).await?;
+    Ok(app.db.catalogue_search(visibility, &filter, page).await?)
+}
+
+/// [`list`], for a caller that already read the admin units (they are not read again).
+pub async fn list_among(
+    app: &App,
+    actor: &Actor,
+    query: &CatalogueQuery,
+    page: &PageRequest,
+    units: &[AdminUnit],
+) -> Result<Page<ServiceRevision>, AppError> {
+    let visibility = visibility(actor)?;
+    let filter = filter_of(app, query, Some(units)).await?;
     Ok(app.db.catalogue_search(visibility, &filter, page).await?)
 }
 

@@ -14,14 +14,15 @@
 
 use cnrm_domain::coordination::{
     self as rules, ActionPointInput, ActionStatus, ActionUpdateInput, AgreementEvent, AgreementInput, AgreementStatus,
-    AgreementType, MeetingInput, ParticipantInput, PracticeEvent, PracticeInput, PracticeStatus, TrainingInput,
+    AgreementType, MeetingInput, ParticipantInput, PracticeEvent, PracticeInput, PracticeLinkInput, PracticeStatus,
+    TrainingInput,
 };
 use cnrm_domain::lifecycle::Reason;
 use cnrm_domain::paging::{Page, PageRequest};
 use cnrm_domain::{Permission, Scope};
 use cnrm_store::{
     new_id_and_time, ActionPoint, ActionPointUpdate, Agreement, CoordinationReach, Meeting, MeetingFile, Practice,
-    QueuedActionPoint, Training, TrainingParticipant, TrainingSummary,
+    PracticeIntervention, QueuedActionPoint, Training, TrainingFile, TrainingParticipant, TrainingSummary,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -661,6 +662,146 @@ pub async fn create_training(app: &App, actor: &Actor, input: &TrainingInput) ->
     Ok(training)
 }
 
+/// The fields of a training as its form shows them.
+pub fn training_input(t: &Training) -> TrainingInput {
+    TrainingInput {
+        title: t.title.clone(),
+        topic: t.topic.code().into(),
+        trainers: t.trainers.clone(),
+        start_on: t.start_on.to_string(),
+        end_on: t.end_on.to_string(),
+        place: t.place.clone(),
+    }
+}
+
+/// The training, if the actor manages it (its organiser organisation, or the secretariat).
+async fn changeable_training(app: &App, actor: &Actor, id: Uuid) -> Result<TrainingFile, AppError> {
+    reach(actor)?;
+    let file = app.db.training(id).await?.ok_or(AppError::NotFound)?;
+    if !may_manage(actor, file.training.organisation_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(file)
+}
+
+/// Changes a training if nobody saved it since `version` was read; the same rules as recording it.
+pub async fn update_training(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    version: i64,
+    input: &TrainingInput,
+) -> Result<Training, AppError> {
+    let before = changeable_training(app, actor, id).await?.training;
+    let d = input.parse().map_err(AppError::Invalid)?;
+    let after = Training {
+        title: d.title,
+        topic: d.topic,
+        trainers: d.trainers,
+        start_on: d.start_on,
+        end_on: d.end_on,
+        place: d.place,
+        version,
+        updated_at: new_id_and_time().1,
+        ..before.clone()
+    };
+    let details = changes(&[
+        ("title", json!(before.title), json!(after.title)),
+        ("topic", json!(before.topic.code()), json!(after.topic.code())),
+        ("trainers", json!(before.trainers), json!(after.trainers)),
+        ("start_on", json!(before.start_on.to_string()), json!(after.start_on.to_string())),
+        ("end_on", json!(before.end_on.to_string()), json!(after.end_on.to_string())),
+        ("place", json!(before.place), json!(after.place)),
+    ]);
+    app.db.update_training(&after, &actor.event("training.update", "training", Some(id.to_string()), details)).await?;
+    Ok(Training { version: version + 1, ..after })
+}
+
+/// The fields of a participant as its form shows them.
+pub fn participant_input(p: &TrainingParticipant) -> ParticipantInput {
+    ParticipantInput {
+        name: p.name.clone(),
+        sex: p.sex.code().into(),
+        organisation_id: p.organisation_id.to_string(),
+        pre_score: p.pre_score.map(|s| s.to_string()).unwrap_or_default(),
+        post_score: p.post_score.map(|s| s.to_string()).unwrap_or_default(),
+        certified: if p.certified { "on".into() } else { String::new() },
+    }
+}
+
+/// The participant of a training the actor manages, as last saved at `version` (else `Stale`).
+async fn changeable_participant(
+    app: &App,
+    actor: &Actor,
+    training_id: Uuid,
+    participant_id: Uuid,
+    version: i64,
+) -> Result<TrainingParticipant, AppError> {
+    let file = changeable_training(app, actor, training_id).await?;
+    let participant = file.participants.into_iter().find(|p| p.id == participant_id).ok_or(AppError::NotFound)?;
+    if participant.version != version {
+        return Err(AppError::Stale);
+    }
+    Ok(participant)
+}
+
+fn participant_details(training_id: Uuid, p: &TrainingParticipant) -> serde_json::Value {
+    // The name stays out of the audit trail's details: the entry points to the record.
+    json!({
+        "training_id": training_id,
+        "organisation_id": p.organisation_id,
+        "sex": p.sex.code(),
+        "pre_score": p.pre_score,
+        "post_score": p.post_score,
+        "certified": p.certified,
+    })
+}
+
+/// Corrects a participant (name, organisation, scores, certificate) if nobody saved it since
+/// `version` was read.
+pub async fn update_participant(
+    app: &App,
+    actor: &Actor,
+    training_id: Uuid,
+    participant_id: Uuid,
+    version: i64,
+    input: &ParticipantInput,
+) -> Result<TrainingParticipant, AppError> {
+    let before = changeable_participant(app, actor, training_id, participant_id, version).await?;
+    let d = input.parse().map_err(AppError::Invalid)?;
+    check_organisations(app, &[d.organisation_id], "organisation_id").await?;
+    let after = TrainingParticipant {
+        name: d.name,
+        sex: d.sex,
+        organisation_id: d.organisation_id,
+        pre_score: d.pre_score,
+        post_score: d.post_score,
+        certified: d.certified,
+        ..before.clone()
+    };
+    let details = json!({ "before": participant_details(training_id, &before), "after": participant_details(training_id, &after) });
+    let event =
+        actor.event("training.participant_update", "training_participant", Some(participant_id.to_string()), details);
+    app.db.update_training_participant(&after, &event).await?;
+    Ok(TrainingParticipant { version: version + 1, ..after })
+}
+
+/// Removes a participant recorded by mistake, if nobody changed it since `version` was read.
+pub async fn remove_participant(
+    app: &App,
+    actor: &Actor,
+    training_id: Uuid,
+    participant_id: Uuid,
+    version: i64,
+) -> Result<(), AppError> {
+    let before = changeable_participant(app, actor, training_id, participant_id, version).await?;
+    let details = participant_details(training_id, &before);
+    let event =
+        actor.event("training.participant_remove", "training_participant", Some(participant_id.to_string()), details);
+    app.db.remove_training_participant(&before, &event).await?;
+    Ok(())
+}
+
 /// Adds a participant (with scores and certificate) to a training the actor manages.
 pub async fn add_participant(
     app: &App,
@@ -668,11 +809,7 @@ pub async fn add_participant(
     training_id: Uuid,
     input: &ParticipantInput,
 ) -> Result<TrainingParticipant, AppError> {
-    reach(actor)?;
-    let file = app.db.training(training_id).await?.ok_or(AppError::NotFound)?;
-    if !may_manage(actor, file.training.organisation_id) {
-        return Err(AppError::Forbidden);
-    }
+    changeable_training(app, actor, training_id).await?;
     let d = input.parse().map_err(AppError::Invalid)?;
     check_organisations(app, &[d.organisation_id], "organisation_id").await?;
     let (id, now) = new_id_and_time();
@@ -685,18 +822,11 @@ pub async fn add_participant(
         pre_score: d.pre_score,
         post_score: d.post_score,
         certified: d.certified,
+        version: 1,
         added_by: Some(actor.user.id),
         added_at: now,
     };
-    // The name stays out of the audit trail's details: the entry points to the record.
-    let details = json!({
-        "training_id": training_id,
-        "organisation_id": participant.organisation_id,
-        "sex": participant.sex.code(),
-        "pre_score": participant.pre_score,
-        "post_score": participant.post_score,
-        "certified": participant.certified,
-    });
+    let details = participant_details(training_id, &participant);
     let event = actor.event("training.participant_add", "training_participant", Some(id.to_string()), details);
     app.db.insert_training_participant(&participant, &event).await?;
     Ok(participant)
@@ -705,22 +835,56 @@ pub async fn add_participant(
 // ---------------------------------------------------------------------------------------------
 // Good practices.
 
+/// An intervention linked to a practice, as its reader may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LinkedIntervention {
+    pub intervention_id: Uuid,
+    pub title: String,
+    pub organisation_id: Uuid,
+    /// What the intervention shows for the practice.
+    pub results: String,
+    /// People the intervention targets.
+    pub targeted: i64,
+    /// People reached, over the progress reports the reader may see.
+    pub reached: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PracticeView {
     #[serde(flatten)]
     pub practice: Practice,
+    /// The linked interventions the reader may see (the others are left out), with their figures.
+    pub linked: Vec<LinkedIntervention>,
     /// Its organisation may edit and submit it.
     pub may_edit: bool,
     /// The reader validates, returns and publishes practices.
     pub may_validate: bool,
 }
 
-fn practice_view(actor: &Actor, practice: Practice) -> PracticeView {
-    PracticeView {
+async fn practice_view(app: &App, actor: &Actor, practice: Practice) -> Result<PracticeView, AppError> {
+    let ids: Vec<Uuid> = practice.interventions.iter().map(|l| l.intervention_id).collect();
+    let seen = crate::interventions::progress_of(app, actor, &ids).await?;
+    let linked = practice
+        .interventions
+        .iter()
+        .filter_map(|link| {
+            let s = seen.iter().find(|s| s.intervention.id == link.intervention_id)?;
+            Some(LinkedIntervention {
+                intervention_id: link.intervention_id,
+                title: s.intervention.title.clone(),
+                organisation_id: s.intervention.organisation_id,
+                results: link.results.clone(),
+                targeted: s.intervention.targeted.total(),
+                reached: s.reached.total(),
+            })
+        })
+        .collect();
+    Ok(PracticeView {
+        linked,
         may_edit: may_manage(actor, practice.organisation_id) && practice.status.is_editable(),
         may_validate: may_validate(actor),
         practice,
-    }
+    })
 }
 
 pub async fn practices(
@@ -734,6 +898,12 @@ pub async fn practices(
 }
 
 pub async fn practice(app: &App, actor: &Actor, id: Uuid) -> Result<PracticeView, AppError> {
+    let practice = visible_practice(app, actor, id).await?;
+    practice_view(app, actor, practice).await
+}
+
+/// The practice, if the actor may see it (else `NotFound`).
+async fn visible_practice(app: &App, actor: &Actor, id: Uuid) -> Result<Practice, AppError> {
     let reach = reach(actor)?;
     let practice = app.db.practice(id).await?.ok_or(AppError::NotFound)?;
     let visible = match reach {
@@ -745,13 +915,26 @@ pub async fn practice(app: &App, actor: &Actor, id: Uuid) -> Result<PracticeView
     if !visible {
         return Err(AppError::NotFound);
     }
-    Ok(practice_view(actor, practice))
+    Ok(practice)
 }
 
-async fn parse_practice(app: &App, input: &PracticeInput) -> Result<rules::PracticeDraft, AppError> {
+async fn parse_practice(app: &App, actor: &Actor, input: &PracticeInput) -> Result<rules::PracticeDraft, AppError> {
     let regions: HashSet<String> =
         app.db.admin_units().await?.into_iter().filter(|u| u.current && u.level == 1).map(|u| u.pcode).collect();
-    input.parse(|code| regions.contains(code)).map_err(AppError::Invalid)
+    // Only the interventions named are looked up (a bounded number: more is refused anyway).
+    let named: Vec<Uuid> = input
+        .interventions
+        .iter()
+        .filter_map(|l| Uuid::parse_str(l.intervention_id.trim()).ok())
+        .take(rules::MAX_PRACTICE_INTERVENTIONS + 1)
+        .collect();
+    let seen: HashSet<Uuid> =
+        crate::interventions::progress_of(app, actor, &named).await?.into_iter().map(|s| s.intervention.id).collect();
+    input.parse(|code| regions.contains(code), |id| seen.contains(&id)).map_err(AppError::Invalid)
+}
+
+fn practice_links(draft: &[(Uuid, String)]) -> Vec<PracticeIntervention> {
+    draft.iter().map(|(id, results)| PracticeIntervention { intervention_id: *id, results: results.clone() }).collect()
 }
 
 /// Documents a practice of the actor's organisation, as a draft.
@@ -760,9 +943,10 @@ pub async fn create_practice(app: &App, actor: &Actor, input: &PracticeInput) ->
     if !may_record(actor) {
         return Err(AppError::Forbidden);
     }
-    let d = parse_practice(app, input).await?;
+    let d = parse_practice(app, actor, input).await?;
     let (id, now) = new_id_and_time();
     let practice = Practice {
+        interventions: practice_links(&d.interventions),
         id,
         organisation_id: actor.user.organisation_id,
         title: d.title,
@@ -778,7 +962,12 @@ pub async fn create_practice(app: &App, actor: &Actor, input: &PracticeInput) ->
         created_at: now,
         updated_at: now,
     };
-    let details = json!({ "title": practice.title, "dimension": practice.dimension.code(), "tags": practice.tags });
+    let details = json!({
+        "title": practice.title,
+        "dimension": practice.dimension.code(),
+        "tags": practice.tags,
+        "interventions": practice.interventions.iter().map(|l| l.intervention_id).collect::<Vec<_>>(),
+    });
     let event = actor.event("practice.create", "practice", Some(id.to_string()), details);
     app.db.insert_practice(&practice, &event).await?;
     Ok(practice)
@@ -792,6 +981,11 @@ pub fn practice_input(p: &Practice) -> PracticeInput {
         region: p.region_pcode.clone().unwrap_or_default(),
         evidence: p.evidence.join("\n"),
         tags: p.tags.join(", "),
+        interventions: p
+            .interventions
+            .iter()
+            .map(|l| PracticeLinkInput { intervention_id: l.intervention_id.to_string(), results: l.results.clone() })
+            .collect(),
     }
 }
 
@@ -803,16 +997,16 @@ pub async fn update_practice(
     version: i64,
     input: &PracticeInput,
 ) -> Result<Practice, AppError> {
-    let view = practice(app, actor, id).await?;
-    if !may_manage(actor, view.practice.organisation_id) {
+    let before = visible_practice(app, actor, id).await?;
+    if !may_manage(actor, before.organisation_id) {
         return Err(AppError::Forbidden);
     }
-    if !view.practice.status.is_editable() {
+    if !before.status.is_editable() {
         return Err(AppError::Refused("error-practice-not-editable"));
     }
-    let before = view.practice;
-    let d = parse_practice(app, input).await?;
+    let d = parse_practice(app, actor, input).await?;
     let after = Practice {
+        interventions: practice_links(&d.interventions),
         title: d.title,
         summary: d.summary,
         dimension: d.dimension,
@@ -830,6 +1024,7 @@ pub async fn update_practice(
         ("region", json!(before.region_pcode), json!(after.region_pcode)),
         ("evidence", json!(before.evidence), json!(after.evidence)),
         ("tags", json!(before.tags), json!(after.tags)),
+        ("interventions", json!(before.interventions), json!(after.interventions)),
     ]);
     app.db.update_practice(&after, &actor.event("practice.update", "practice", Some(id.to_string()), details)).await?;
     Ok(Practice { version: version + 1, ..after })
@@ -846,7 +1041,7 @@ pub struct PracticeAction {
 }
 
 pub async fn act_on_practice(app: &App, actor: &Actor, id: Uuid, input: &PracticeAction) -> Result<Practice, AppError> {
-    let before = practice(app, actor, id).await?.practice;
+    let before = visible_practice(app, actor, id).await?;
     let event = match input.action.trim() {
         "submit" => PracticeEvent::Submit,
         "validate" => PracticeEvent::Validate,

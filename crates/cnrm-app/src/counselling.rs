@@ -250,6 +250,7 @@ pub async fn add_needs_assessment(
     });
     let event = actor.event("assessment.needs_add", "case", Some(case_id.to_string()), details);
     app.db.insert_needs_assessment(&assessment, &event).await?;
+    crate::surveys::schedule_after_assessment(app, actor, case_id, assessment.assessed_on).await?;
     Ok(assessment)
 }
 

@@ -220,6 +220,9 @@ async fn load_catalogue(app: &App, by_acronym: &[(String, uuid::Uuid)]) -> Resul
 /// Bamako, back from Libya, Algeria and Niger; some women, families' minors, medical and trafficking
 /// cases; arrivals over the last three years, a fifth of the older cases closed), invented in their
 /// details. The same seed gives the same people.
+mod survey_answers;
+pub use survey_answers::load_surveys;
+
 pub mod returnees {
     use cnrm_domain::consent::{ConsentMethod, ConsentPurpose, ConsentRecord};
     use cnrm_domain::lifecycle::case::{CaseStatus, ClosureReason};
@@ -648,6 +651,8 @@ pub async fn load_returnees(app: &App, seed: u64, count: usize, progress: &Progr
     load_activity(app, seed).await?;
     load_families(app, seed).await?;
     load_counselling(app, seed).await?;
+    progress.set_message("surveys");
+    survey_answers::load_surveys(app, seed).await?;
     progress.set_message("planner statistics");
     app.db.analyze().await?;
     progress.finish_and_clear();
@@ -1317,6 +1322,7 @@ async fn load_coordination(app: &App, seed: u64, by_acronym: &[(String, uuid::Uu
             region: region.into(),
             evidence: "Rapport annuel des partenaires\nRésultats de l'enquête de suivi à six mois".into(),
             tags: "réintégration, partenariat".into(),
+            interventions: Vec::new(),
         };
         let practice = c::create_practice(app, by, &input).await?;
         let mut version = practice.version;

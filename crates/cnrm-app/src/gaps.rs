@@ -94,3 +94,12 @@ pub async fn matrix(app: &App, actor: &Actor, query: &GapQuery) -> Result<GapRep
     let matrix = gaps::matrix(&units, &categories, only.as_deref(), period, &needs, &services, &interventions);
     Ok(GapReport { matrix, region, category, period, regions })
 }
+
+/// Recomputes the needs' counters from the records: maintenance after data was written around the
+/// services (bulk SQL seeding, a restore); the services' own writes keep the counters current.
+pub async fn rebuild(app: &App, actor: &Actor) -> Result<(), AppError> {
+    actor.require(Permission::PlatformConfigure)?;
+    let event = actor.event("gaps.rebuild", "gaps", None, serde_json::json!({}));
+    app.db.rebuild_gap_needs(&event).await?;
+    Ok(())
+}

@@ -204,6 +204,33 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<InterventionView,
     Ok(InterventionView { may_change: may_change(actor, &intervention), intervention, reports, reached, spent_xof })
 }
 
+/// The interventions among `ids` that the actor may see, in the order given, each with the people
+/// reached over the reports the actor may see: evidence quoted elsewhere (good practices).
+pub async fn progress_of(app: &App, actor: &Actor, ids: &[Uuid]) -> Result<Vec<InterventionSummary>, AppError> {
+    let reach = reach(actor)?;
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        match app.db.intervention(*id).await? {
+            Some(intervention) if visible(reach, &intervention) => found.push(intervention),
+            _ => {}
+        }
+    }
+    let mut reports = visible_reports(app, reach, &found).await?;
+    Ok(found
+        .into_iter()
+        .map(|intervention| {
+            let (reached, spent_xof) = totals(&reports.remove(&intervention.id).unwrap_or_default());
+            InterventionSummary { may_change: may_change(actor, &intervention), intervention, reached, spent_xof }
+        })
+        .collect())
+}
+
+/// Every intervention the actor may see, the latest start first (to pick one from a list).
+pub async fn visible_to(app: &App, actor: &Actor) -> Result<Vec<Intervention>, AppError> {
+    let reach = reach(actor)?;
+    Ok(app.db.interventions(&InterventionQuery::default().filter(reach), None).await?.items)
+}
+
 async fn parse(app: &App, input: &InterventionInput) -> Result<cnrm_domain::intervention::InterventionDraft, AppError> {
     let units: HashMap<String, i64> =
         app.db.admin_units().await?.into_iter().filter(|u| u.current).map(|u| (u.pcode, u.level)).collect();

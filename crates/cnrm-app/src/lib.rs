@@ -5,6 +5,7 @@
 //! The HTML pages and the JSON API call the same services, so both obey the same rules.
 
 pub mod actor;
+pub mod agreement_documents;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
@@ -20,13 +21,16 @@ pub mod family;
 pub mod followups;
 pub mod gaps;
 pub mod identity;
+pub mod indicators;
 pub mod interventions;
 pub mod organisations;
 pub mod plans;
 pub mod projects;
+pub mod public;
 pub mod reference;
 pub mod referrals;
 pub mod settings;
+pub mod surveys;
 pub mod testing;
 pub mod transfers;
 pub mod users;
@@ -47,6 +51,8 @@ pub struct App {
     pub session: auth::SessionPolicy,
     /// The online identity index (built on first use, see `identity`).
     pub identity: Arc<identity::IdentityIndex>,
+    /// The public page's figures, kept until the data change (see `public`).
+    pub public: Arc<public::PublicCache>,
 }
 
 impl App {
@@ -56,6 +62,7 @@ impl App {
             throttle: ThrottlePolicy::default(),
             session: auth::SessionPolicy::default(),
             identity: Arc::new(identity::IdentityIndex::default()),
+            public: Arc::new(public::PublicCache::default()),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! `CaseWrite` over the whole organisation (case managers): a project spans cases of several
 //! workers and teams, so no single case worker decides for all of them.
 
+use cnrm_domain::lifecycle::case::CaseStatus;
 use cnrm_domain::lifecycle::plan::PlanItemStatus;
 use cnrm_domain::lifecycle::Reason;
 use cnrm_domain::paging::{Page, PageRequest};
@@ -305,6 +306,10 @@ pub async fn add_member(app: &App, actor: &Actor, id: Uuid, input: &MemberInput)
     }
     if project.members.iter().any(|m| m.case_id == case_id) {
         return Err(AppError::Refused("error-project-member-duplicate"));
+    }
+    // A closed case receives no more assistance: it joins no project (reopen it first).
+    if file.case.status != CaseStatus::Open {
+        return Err(AppError::Refused("error-project-case-closed"));
     }
     let plan_item_id = match input.plan_item_id.trim() {
         "" => None,

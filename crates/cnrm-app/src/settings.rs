@@ -85,25 +85,44 @@ async fn save(app: &App, actor: &Actor, parsed: Result<Vec<u32>, &'static str>) 
 /// The key of "referrals require an active data-sharing agreement" (JSON `true`/`false`; default off).
 pub const REFERRALS_REQUIRE_DATA_SHARING: &str = "referrals_require_data_sharing";
 
+/// The key of "the public page is served" (JSON `true`/`false`; default on: making results visible is
+/// one of the CNRM's aims, and the page shows nothing but suppressed aggregates and published entries).
+pub const PUBLIC_PAGE_ENABLED: &str = "public_page_enabled";
+
 /// Whether a referral between two organisations needs a data-sharing agreement in force between them.
 pub async fn referrals_require_data_sharing(app: &App) -> Result<bool, AppError> {
-    let stored = app.db.setting(REFERRALS_REQUIRE_DATA_SHARING).await?;
-    Ok(stored.is_some_and(|s| s.value.trim() == "true"))
+    flag(app, REFERRALS_REQUIRE_DATA_SHARING, false).await
 }
 
 /// Turns the data-sharing requirement on or off (`PlatformConfigure`).
 pub async fn set_referrals_require_data_sharing(app: &App, actor: &Actor, required: bool) -> Result<bool, AppError> {
+    set_flag(app, actor, REFERRALS_REQUIRE_DATA_SHARING, false, required).await
+}
+
+/// Whether the public page is served to visitors who are not logged in.
+pub async fn public_page_enabled(app: &App) -> Result<bool, AppError> {
+    flag(app, PUBLIC_PAGE_ENABLED, true).await
+}
+
+/// Switches the public page on or off (`PlatformConfigure`).
+pub async fn set_public_page_enabled(app: &App, actor: &Actor, enabled: bool) -> Result<bool, AppError> {
+    set_flag(app, actor, PUBLIC_PAGE_ENABLED, true, enabled).await
+}
+
+/// An on/off setting: the stored value, or `default` when it was never set.
+async fn flag(app: &App, key: &str, default: bool) -> Result<bool, AppError> {
+    let stored = app.db.setting(key).await?;
+    Ok(stored.map_or(default, |s| s.value.trim() == "true"))
+}
+
+async fn set_flag(app: &App, actor: &Actor, key: &'static str, default: bool, value: bool) -> Result<bool, AppError> {
     actor.require(Permission::PlatformConfigure)?;
-    let before = referrals_require_data_sharing(app).await?;
+    let before = flag(app, key, default).await?;
     let (_, now) = new_id_and_time();
-    let setting = Setting {
-        key: REFERRALS_REQUIRE_DATA_SHARING.into(),
-        value: required.to_string(),
-        updated_by: Some(actor.user.id),
-        updated_at: now,
-    };
-    let details = json!({ "value": { "before": before, "after": required } });
-    let event = actor.event("settings.update", "setting", Some(REFERRALS_REQUIRE_DATA_SHARING.into()), details);
+    let setting =
+        Setting { key: key.into(), value: value.to_string(), updated_by: Some(actor.user.id), updated_at: now };
+    let details = json!({ "value": { "before": before, "after": value } });
+    let event = actor.event("settings.update", "setting", Some(key.into()), details);
     app.db.save_setting(&setting, &event).await?;
-    Ok(required)
+    Ok(value)
 }

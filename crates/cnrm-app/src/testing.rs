@@ -217,3 +217,81 @@ pub fn invalid<T>(result: Result<T, AppError>, field: &str) -> &'static str {
         Ok(_) => panic!("expected invalid {field}, got a success"),
     }
 }
+
+// A questionnaire small enough to compute its scores by hand (surveys' tests, app and web).
+use cnrm_domain::questionnaire::{
+    Band, ChoiceList, ChoiceOption, Combine, Definition, Dimension, Item, ItemKind, ItemScoring, OptionScore,
+    Relevance, Scoring, Section, Text,
+};
+
+fn survey_text(fr: &str) -> Text {
+    Text::new(fr, fr)
+}
+
+fn survey_option(name: &str, score: OptionScore) -> ChoiceOption {
+    ChoiceOption { name: name.into(), label: survey_text(name), value: None, score }
+}
+
+fn scored_item(name: &str, list: &str, dimension: &str, required: bool, relevant: Option<&str>) -> Item {
+    Item {
+        name: name.into(),
+        kind: ItemKind::SingleChoice { list: list.into() },
+        label: survey_text(name),
+        hint: Text::default(),
+        section: Some("main".into()),
+        required,
+        relevant: relevant.map(|r| Relevance::parse(r).unwrap()),
+        constraint: None,
+        scoring: Some(ItemScoring {
+            dimension: dimension.into(),
+            weight: 1.0,
+            composite_weight: None,
+            range: None,
+            combine: Combine::Mean,
+        }),
+    }
+}
+
+/// A small sustainability questionnaire (code `rss`): one item per dimension (the social one asked only with
+/// children, and possibly not applicable), equal dimension weights unless `economic_weight` says.
+pub fn small_rss(economic_weight: f64, label: &str) -> Definition {
+    let five: Vec<ChoiceOption> =
+        (1..=5).map(|i| survey_option(&i.to_string(), OptionScore::Score(f64::from(i - 1) / 4.0))).collect();
+    let mut five_na = five.clone();
+    five_na.push(survey_option("na", OptionScore::NotApplicable));
+    let mut children = scored_item("children", "yes_no", "social", true, None);
+    children.scoring = None;
+    Definition {
+        code: "rss".into(),
+        version: label.into(),
+        title: survey_text("Enquête de durabilité"),
+        sections: vec![Section { name: "main".into(), label: survey_text("Questions"), relevant: None }],
+        items: vec![
+            scored_item("economic_satisfaction", "five", "economic", true, None),
+            children,
+            scored_item("schooling", "five_na", "social", false, Some("${children} = 'yes'")),
+            scored_item("support_network", "five", "psychosocial", true, None),
+        ],
+        choice_lists: vec![
+            ChoiceList { name: "five".into(), options: five },
+            ChoiceList { name: "five_na".into(), options: five_na },
+            ChoiceList {
+                name: "yes_no".into(),
+                options: vec![survey_option("yes", OptionScore::Unscored), survey_option("no", OptionScore::Unscored)],
+            },
+        ],
+        scoring: Scoring {
+            dimensions: vec![
+                Dimension { code: "economic".into(), label: survey_text("Économique"), weight: economic_weight },
+                Dimension { code: "social".into(), label: survey_text("Sociale"), weight: 1.0 },
+                Dimension { code: "psychosocial".into(), label: survey_text("Psychosociale"), weight: 1.0 },
+            ],
+            bands: vec![
+                Band { code: "low".into(), label: survey_text("faible"), min: 0.0 },
+                Band { code: "high".into(), label: survey_text("élevé"), min: 0.66 },
+            ],
+            provisional_weights: economic_weight == 1.0,
+            weights_note: survey_text("Poids égaux provisoires"),
+        },
+    }
+}

@@ -19,6 +19,8 @@ pub struct WorkQueue {
     pub recently_assigned: Vec<RecentAssignment>,
     /// Tasks (screening follow-ups, follow-up contacts) due within a week or overdue.
     pub tasks: Vec<QueuedTask>,
+    /// Surveys (baseline, follow-ups) of cases in my reach due within a week or overdue.
+    pub surveys_due: Vec<cnrm_store::QueuedSurvey>,
     /// Plans waiting for my approval (not written by me).
     pub plans_to_approve: Vec<PendingPlan>,
     /// Referrals sent to my organisation and not yet answered.
@@ -86,6 +88,10 @@ fn may_see_task(actor: &Actor, t: &QueuedTask) -> bool {
             || actor.user.role.scope_of(Permission::CaseRead) == Some(Scope::Organisation))
 }
 
+fn may_see_survey(actor: &Actor, s: &cnrm_store::QueuedSurvey) -> bool {
+    cases::reaches(actor, Permission::CaseRead, s.organisation_id, s.assigned_to, s.team.as_deref(), s.protection)
+}
+
 pub async fn queue(app: &App, actor: &Actor) -> Result<WorkQueue, AppError> {
     let org = actor.user.organisation_id;
     let today = OffsetDateTime::now_utc().date();
@@ -105,6 +111,12 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<WorkQueue, AppError> {
             .filter(|t| may_see_task(actor, t))
             .take(20)
             .collect()
+    } else {
+        Vec::new()
+    };
+    let surveys_due = if actor.holds(Permission::CaseRead) {
+        let until = today + Duration::days(cnrm_domain::survey::DUE_SOON_DAYS);
+        app.db.surveys_due(org, until, 200).await?.into_iter().filter(|s| may_see_survey(actor, s)).take(20).collect()
     } else {
         Vec::new()
     };
@@ -132,6 +144,7 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<WorkQueue, AppError> {
         my_cases,
         recently_assigned,
         tasks,
+        surveys_due,
         plans_to_approve,
         referrals_waiting,
         transfers_waiting,

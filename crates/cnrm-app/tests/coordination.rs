@@ -2,13 +2,15 @@
 //! owner organisation (and overdue ones in its work queue), agreements and the data-sharing rule
 //! for referrals, trainings, good practices, and the demo's year of coordination.
 
+use cnrm_app::agreement_documents as docs;
+use cnrm_app::attachments::Upload;
 use cnrm_app::coordination::{self as c, AgreementAction, PracticeAction};
 use cnrm_app::referrals::{self, ReferralInput};
 use cnrm_app::testing::{self, actor, invalid, org_id, TestDb};
 use cnrm_app::{settings, test_both_backends, work, AppError};
 use cnrm_domain::coordination::{
     ActionPointInput, ActionStatus, ActionUpdateInput, AgreementInput, AgreementStatus, MeetingInput, ParticipantInput,
-    PracticeInput, PracticeStatus, TrainingInput,
+    PracticeInput, PracticeLinkInput, PracticeStatus, TrainingInput,
 };
 use cnrm_domain::paging::PageRequest;
 use time::{Duration, OffsetDateTime};
@@ -241,6 +243,7 @@ test_both_backends! {
             region: "ML01".into(),
             evidence: "Rapport de suivi 2025".into(),
             tags: "femmes, psychosocial".into(),
+            interventions: Vec::new(),
         };
         assert_eq!(invalid(c::create_practice(&db.app, &oim_admin, &PracticeInput { summary: "court".into(), ..input.clone() }).await, "summary"), "error-too-short");
         let p = c::create_practice(&db.app, &oim_admin, &input).await.unwrap();
@@ -266,6 +269,187 @@ test_both_backends! {
         assert!(public.items.iter().any(|x| x.id == p.id));
         assert!(public.items.iter().all(|x| x.status == PracticeStatus::Published), "observers see published ones only");
         assert!(c::practice(&db.app, &anpe_focal, p.id).await.is_ok());
+    }
+
+    async fn trainings_are_edited_by_their_organiser_and_participants_corrected(db) {
+        testing::load_demo(&db).await;
+        let (oim, anpe) = (org_id(&db, "OIM").await, org_id(&db, "ANPE").await);
+        let secretariat = actor(&db, "secretariat").await;
+        let (oim_admin, anpe_focal, observer) =
+            (actor(&db, "oim.admin").await, actor(&db, "anpe.focal").await, actor(&db, "ue.observateur").await);
+        let input = TrainingInput {
+            title: "Gestion de cas — session 1".into(),
+            topic: "case_management".into(),
+            trainers: "Équipe OIM".into(),
+            start_on: day(-10),
+            end_on: day(-8),
+            place: "Kayes".into(),
+        };
+        let t = c::create_training(&db.app, &oim_admin, &input).await.unwrap();
+        let moved = TrainingInput { place: "Bamako".into(), end_on: day(-7), ..input.clone() };
+        // Only the organiser organisation's managers (and the secretariat) edit it.
+        assert!(matches!(c::update_training(&db.app, &anpe_focal, t.id, t.version, &moved).await, Err(AppError::Forbidden)));
+        assert!(matches!(c::update_training(&db.app, &observer, t.id, t.version, &moved).await, Err(AppError::Forbidden)));
+        // The same rules as recording it; refused, nothing is written.
+        let bad = TrainingInput { end_on: day(-11), ..moved.clone() };
+        assert_eq!(invalid(c::update_training(&db.app, &oim_admin, t.id, t.version, &bad).await, "end_on"), "error-coordination-ends-before-start");
+        let unchanged = c::training(&db.app, &oim_admin, t.id).await.unwrap().training;
+        assert_eq!((unchanged.version, unchanged.place.as_str()), (1, "Kayes"));
+        let saved = c::update_training(&db.app, &oim_admin, t.id, t.version, &moved).await.unwrap();
+        assert_eq!((saved.version, saved.place.as_str()), (2, "Bamako"));
+        // A form read before that save is stale.
+        assert!(matches!(c::update_training(&db.app, &secretariat, t.id, 1, &input).await, Err(AppError::Stale)));
+        let by_secretariat = c::update_training(&db.app, &secretariat, t.id, 2, &TrainingInput { title: "Gestion de cas — session 1 (Bamako)".into(), ..moved }).await.unwrap();
+        assert_eq!(by_secretariat.version, 3);
+        let reread = c::training(&db.app, &oim_admin, t.id).await.unwrap().training;
+        assert_eq!((reread.version, reread.place.as_str(), reread.end_on.to_string()), (3, "Bamako", day(-7)));
+        let filter = cnrm_store::AuditFilter { entity_id: Some(t.id.to_string()), ..Default::default() };
+        let trail = db.app.db.audit_entries(&filter, &page()).await.unwrap().items;
+        assert_eq!(trail.iter().filter(|e| e.action == "training.update").count(), 2);
+
+        // Participants: scores and certificate corrected, or removed, with their own version.
+        let person = ParticipantInput {
+            name: "Awa Diarra".into(), sex: "female".into(), organisation_id: oim.to_string(),
+            pre_score: "40".into(), post_score: "".into(), certified: "".into(),
+        };
+        let p = c::add_participant(&db.app, &oim_admin, t.id, &person).await.unwrap();
+        let other = c::add_participant(&db.app, &oim_admin, t.id, &ParticipantInput { name: "Issa Coulibaly".into(), sex: "male".into(), organisation_id: anpe.to_string(), ..person.clone() }).await.unwrap();
+        let corrected = ParticipantInput { post_score: "85".into(), certified: "on".into(), ..c::participant_input(&p) };
+        assert!(matches!(c::update_participant(&db.app, &anpe_focal, t.id, p.id, p.version, &corrected).await, Err(AppError::Forbidden)));
+        let too_high = ParticipantInput { post_score: "101".into(), ..corrected.clone() };
+        assert_eq!(invalid(c::update_participant(&db.app, &oim_admin, t.id, p.id, p.version, &too_high).await, "post_score"), "error-training-score");
+        let unknown_org = ParticipantInput { organisation_id: Uuid::now_v7().to_string(), ..corrected.clone() };
+        assert_eq!(invalid(c::update_participant(&db.app, &oim_admin, t.id, p.id, p.version, &unknown_org).await, "organisation_id"), "error-choose-organisation");
+        let p2 = c::update_participant(&db.app, &oim_admin, t.id, p.id, p.version, &corrected).await.unwrap();
+        assert_eq!((p2.post_score, p2.certified, p2.version), (Some(85), true, 2));
+        assert!(matches!(c::update_participant(&db.app, &oim_admin, t.id, p.id, p.version, &corrected).await, Err(AppError::Stale)));
+        assert!(matches!(c::update_participant(&db.app, &oim_admin, Uuid::now_v7(), p.id, p2.version, &corrected).await, Err(AppError::NotFound)));
+        let view = c::training(&db.app, &oim_admin, t.id).await.unwrap();
+        assert_eq!((view.women, view.men, view.certified, view.mean_gain), (1, 1, 1, Some(45.0)));
+        // Removal: only by a manager, only the version read; then it is gone from the counts.
+        assert!(matches!(c::remove_participant(&db.app, &anpe_focal, t.id, other.id, other.version).await, Err(AppError::Forbidden)));
+        assert!(matches!(c::remove_participant(&db.app, &oim_admin, t.id, other.id, other.version + 1).await, Err(AppError::Stale)));
+        c::remove_participant(&db.app, &secretariat, t.id, other.id, other.version).await.unwrap();
+        let view = c::training(&db.app, &oim_admin, t.id).await.unwrap();
+        assert_eq!((view.women, view.men, view.participants.len()), (1, 0, 1));
+        assert!(matches!(c::remove_participant(&db.app, &oim_admin, t.id, other.id, other.version).await, Err(AppError::NotFound)));
+        let participant_trail = |id: Uuid| cnrm_store::AuditFilter { entity_id: Some(id.to_string()), ..Default::default() };
+        let actions: Vec<String> = db.app.db.audit_entries(&participant_trail(other.id), &page()).await.unwrap().items.into_iter().map(|e| e.action).collect();
+        assert!(actions.contains(&"training.participant_remove".to_string()), "{actions:?}");
+        let actions: Vec<String> = db.app.db.audit_entries(&participant_trail(p.id), &page()).await.unwrap().items.into_iter().map(|e| e.action).collect();
+        assert!(actions.contains(&"training.participant_update".to_string()), "{actions:?}");
+    }
+
+    async fn agreements_keep_every_version_of_their_signed_document(db) {
+        testing::load_demo(&db).await;
+        let crm = org_id(&db, "CRM").await;
+        let secretariat = actor(&db, "secretariat").await;
+        let (oim_admin, anpe_focal, observer) =
+            (actor(&db, "oim.admin").await, actor(&db, "anpe.focal").await, actor(&db, "ue.observateur").await);
+        let agreement = c::create_agreement(&db.app, &oim_admin, &AgreementInput {
+            title: "Protocole OIM–Croix-Rouge".into(),
+            kind: "mou".into(),
+            parties: vec![crm.to_string()],
+            scope: "Accompagnement psychosocial".into(),
+            start_on: day(-30),
+            document: "Réf. OIM/CRM/2026-04".into(),
+            ..Default::default()
+        }).await.unwrap();
+        let upload = |name: &str, content: &[u8]| Upload { file_name: name.into(), content: content.to_vec(), description: "Version signée".into(), ..Default::default() };
+        let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
+        let mut docx = b"PK\x03\x04".to_vec();
+        docx.resize(0x1E, 0);
+        docx.extend_from_slice(b"word/document.xml and the rest of the document");
+        let versions = |db: &TestDb| { let app = db.app.clone(); async move { app.db.agreement_documents(agreement.id).await.unwrap() } };
+
+        // Refused with a message, nothing written: not a document, empty, or a stranger's upload.
+        assert_eq!(invalid(docs::add(&db.app, &oim_admin, agreement.id, &upload("notes.txt", b"juste du texte")).await, "file"), "error-agreement-document-type");
+        assert_eq!(invalid(docs::add(&db.app, &oim_admin, agreement.id, &upload("vide.pdf", b"")).await, "file"), "error-attachment-empty");
+        assert!(matches!(docs::add(&db.app, &observer, agreement.id, &upload("a.pdf", &pdf)).await, Err(AppError::NotFound)), "a draft is out of its sight");
+        assert!(versions(&db).await.is_empty());
+        let first = docs::add(&db.app, &oim_admin, agreement.id, &upload("Protocole signé.pdf", &pdf)).await.unwrap();
+        assert_eq!(first.file_name, "Protocole signé.pdf");
+        // The same file again is not a new version.
+        assert_eq!(invalid(docs::add(&db.app, &oim_admin, agreement.id, &upload("encore.pdf", &pdf)).await, "file"), "error-agreement-document-same");
+        let active = c::act_on_agreement(&db.app, &oim_admin, agreement.id, &AgreementAction { action: "activate".into(), version: agreement.version, ..Default::default() }).await.unwrap();
+        // Active, everyone sees it; only its organisation (and the secretariat) replace the document.
+        assert!(matches!(docs::add(&db.app, &anpe_focal, agreement.id, &upload("a.docx", &docx)).await, Err(AppError::Forbidden)));
+        let second = docs::add(&db.app, &secretariat, agreement.id, &upload("Avenant.docx", &docx)).await.unwrap();
+        assert_eq!(second.file_type, cnrm_domain::attachment::FileType::Docx);
+        let (view, listed) = docs::of_agreement(&db.app, &observer, agreement.id).await.unwrap();
+        assert_eq!(listed.iter().map(|d| d.id).collect::<Vec<_>>(), vec![second.id, first.id], "the one in force first, the old one kept");
+        assert!(!docs::may_upload(&view));
+        assert_eq!(view.agreement.document, "Réf. OIM/CRM/2026-04", "the text reference stays");
+        let old = docs::download(&db.app, &observer, agreement.id, first.id).await.unwrap();
+        assert_eq!(old.content, pdf);
+        assert_eq!(docs::download(&db.app, &anpe_focal, agreement.id, second.id).await.unwrap().content, docx);
+        assert!(matches!(docs::download(&db.app, &observer, Uuid::now_v7(), first.id).await, Err(AppError::NotFound)));
+        let trail = cnrm_store::AuditFilter { entity_id: Some(agreement.id.to_string()), ..Default::default() };
+        let actions: Vec<String> = db.app.db.audit_entries(&trail, &page()).await.unwrap().items.into_iter().map(|e| e.action).collect();
+        assert_eq!(actions.iter().filter(|a| *a == "agreement.document_add").count(), 2);
+        assert_eq!(actions.iter().filter(|a| *a == "agreement.document_download").count(), 2);
+        // Terminated, no new version; the old ones stay readable.
+        c::act_on_agreement(&db.app, &oim_admin, agreement.id, &AgreementAction { action: "terminate".into(), reason: "Fin du projet".into(), version: active.version }).await.unwrap();
+        let third = b"%PDF-1.4\n% version 3\n%%EOF\n";
+        assert!(matches!(docs::add(&db.app, &oim_admin, agreement.id, &upload("v3.pdf", third)).await, Err(AppError::Refused("error-agreement-closed"))));
+        assert_eq!(versions(&db).await.len(), 2);
+        assert!(docs::download(&db.app, &observer, agreement.id, second.id).await.is_ok());
+    }
+
+    async fn practices_link_the_interventions_that_show_their_results(db) {
+        testing::load_demo(&db).await;
+        let oim = org_id(&db, "OIM").await;
+        let secretariat = actor(&db, "secretariat").await;
+        let (oim_admin, observer) = (actor(&db, "oim.admin").await, actor(&db, "ue.observateur").await);
+        let all = cnrm_app::interventions::visible_to(&db.app, &secretariat).await.unwrap();
+        let public = all.iter().find(|i| i.published && i.organisation_id != oim).expect("a published intervention of another organisation");
+        let own = all.iter().find(|i| i.organisation_id == oim).expect("an intervention of OIM");
+        let hidden = all.iter().find(|i| !i.published && i.organisation_id != oim);
+        let link = |id: Uuid, results: &str| PracticeLinkInput { intervention_id: id.to_string(), results: results.into() };
+        let input = PracticeInput {
+            title: "Accompagnement conjoint des micro-entreprises".into(),
+            summary: "Un suivi conjoint des micro-entreprises par deux partenaires, de l'idée à la première année.".into(),
+            dimension: "economic".into(),
+            tags: "emploi".into(),
+            interventions: vec![link(public.id, "Taux de survie à un an de 80 %"), link(own.id, "60 jeunes formés")],
+            ..Default::default()
+        };
+        let count = |db: &TestDb| { let app = db.app.clone(); async move { app.db.practices(cnrm_store::CoordinationReach::All, None, &page()).await.unwrap().total } };
+        let before = count(&db).await;
+        // Unknown, or out of the author's sight: a clear message, nothing written.
+        let unknown = PracticeInput { interventions: vec![link(Uuid::now_v7(), "Résultats")], ..input.clone() };
+        assert_eq!(invalid(c::create_practice(&db.app, &oim_admin, &unknown).await, "interventions"), "error-practice-intervention-unknown");
+        if let Some(hidden) = hidden {
+            let unseen = PracticeInput { interventions: vec![link(hidden.id, "Résultats")], ..input.clone() };
+            assert_eq!(invalid(c::create_practice(&db.app, &oim_admin, &unseen).await, "interventions"), "error-practice-intervention-unknown");
+        }
+        let no_results = PracticeInput { interventions: vec![link(public.id, "")], ..input.clone() };
+        assert_eq!(invalid(c::create_practice(&db.app, &oim_admin, &no_results).await, "interventions"), "error-practice-intervention-results");
+        assert_eq!(count(&db).await, before);
+
+        let p = c::create_practice(&db.app, &oim_admin, &input).await.unwrap();
+        assert_eq!(p.interventions.iter().map(|l| l.intervention_id).collect::<Vec<_>>(), vec![public.id, own.id]);
+        let view = c::practice(&db.app, &oim_admin, p.id).await.unwrap();
+        assert_eq!(view.linked.len(), 2);
+        let figures = cnrm_app::interventions::get(&db.app, &oim_admin, public.id).await.unwrap();
+        let shown = &view.linked[0];
+        assert_eq!((shown.title.as_str(), shown.results.as_str()), (public.title.as_str(), "Taux de survie à un an de 80 %"));
+        assert_eq!((shown.targeted, shown.reached), (figures.intervention.targeted.total(), figures.reached.total()));
+        // Edited: links replaced, in the order given.
+        let edited = c::update_practice(&db.app, &oim_admin, p.id, p.version, &PracticeInput { interventions: vec![link(own.id, "75 jeunes formés")], ..input.clone() }).await.unwrap();
+        assert_eq!(edited.interventions.len(), 1);
+        let reread = c::practice(&db.app, &oim_admin, p.id).await.unwrap();
+        assert_eq!(reread.linked.iter().map(|l| l.results.as_str()).collect::<Vec<_>>(), vec!["75 jeunes formés"]);
+        assert_eq!(c::practice_input(&reread.practice).interventions, vec![link(own.id, "75 jeunes formés")]);
+        // Published, observers see the links to interventions they may see, with figures.
+        let mut version = edited.version;
+        for (who, action) in [(&oim_admin, "submit"), (&secretariat, "validate"), (&secretariat, "publish")] {
+            version = c::act_on_practice(&db.app, who, p.id, &PracticeAction { action: action.into(), version, ..Default::default() }).await.unwrap().version;
+        }
+        let seen = c::practice(&db.app, &observer, p.id).await.unwrap();
+        assert_eq!(seen.linked.len(), usize::from(own.published));
+        let listed = c::practices(&db.app, &observer, None, &page()).await.unwrap();
+        assert_eq!(listed.items.iter().find(|x| x.id == p.id).unwrap().interventions.len(), 1);
     }
 
     async fn the_demo_holds_a_year_of_coordination(db) {

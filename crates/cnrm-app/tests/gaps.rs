@@ -1,11 +1,17 @@
 //! Gap and overlap analysis, on both backends: a small hand-made set (2 cercles of Kayes, 3 categories)
 //! with known answers, through the store and the service.
 
+use cnrm_app::cases;
+use cnrm_app::counselling;
 use cnrm_app::gaps::{self, GapQuery};
+use cnrm_app::plans::{self, PlanItemAction, PlanItemInput};
 use cnrm_app::testing::{self, actor, TestDb};
-use cnrm_app::{test_both_backends, AppError};
+use cnrm_app::transfers::{self, TransferAction, TransferInput};
+use cnrm_app::{test_both_backends, Actor, AppError};
+use cnrm_domain::assessment::NeedsInput;
 use cnrm_domain::gaps::{Coverage, GapCell, GapMatrix, NeedCount};
 use cnrm_domain::lifecycle::plan::AssistanceType;
+use cnrm_domain::person::PersonInput;
 
 const H: AssistanceType = AssistanceType::Housing;
 const J: AssistanceType = AssistanceType::JobPlacement;
@@ -175,6 +181,31 @@ async fn fixture(db: &TestDb) {
     intervention(db, 0, "housing", "ML0102", "2026-01-01", "2026-06-30", "ongoing").await;
     intervention(db, 1, "housing", "ML01", "2026-03-01", "2026-12-31", "planned").await;
     intervention(db, 2, "medical_care", "ML0102", "2026-01-01", "2026-12-31", "completed").await;
+    // Written around the store: its counters are brought up to date as after a bulk load.
+    rebuild(db).await;
+}
+
+async fn rebuild(db: &TestDb) {
+    gaps::rebuild(&db.app, &Actor::console()).await.unwrap();
+}
+
+/// Every (unit, category, returnees) of the needs, in order.
+fn sorted(needs: Vec<NeedCount>) -> Vec<(String, &'static str, i64)> {
+    let mut rows: Vec<_> = needs.into_iter().map(|n| (n.pcode, n.category.code(), n.returnees)).collect();
+    rows.sort();
+    rows
+}
+
+/// The counters the writes keep, checked against the needs recomputed from the records.
+async fn counted(db: &TestDb) -> Vec<(String, &'static str, i64)> {
+    let kept = sorted(db.app.db.gap_needs().await.unwrap());
+    assert_eq!(kept, sorted(db.app.db.gap_needs_recomputed().await.unwrap()), "counters out of step with the records");
+    kept
+}
+
+/// The returnees counted in one cell.
+async fn count(db: &TestDb, pcode: &str, category: AssistanceType) -> i64 {
+    counted(db).await.into_iter().find(|(p, c, _)| p == pcode && *c == category.code()).map_or(0, |(_, _, n)| n)
 }
 
 fn year() -> GapQuery {
@@ -213,6 +244,7 @@ test_both_backends! {
                 ("ML0102", "legal_aid", 1),
             ]
         );
+        assert_eq!(sorted(db.app.db.gap_needs_recomputed().await.unwrap()), sorted(needs.clone()));
         let mut services = db.app.db.gap_services().await.unwrap();
         services.sort_by(|a, b| a.pcode.cmp(&b.pcode));
         assert_eq!(services.len(), 2);
@@ -274,5 +306,132 @@ test_both_backends! {
             }
             other => panic!("expected invalid filters, got {other:?}"),
         }
+    }
+
+    async fn only_an_administrator_rebuilds_the_counters(db) {
+        fixture(&db).await;
+        let secretariat = actor(&db, "secretariat").await;
+        assert!(matches!(gaps::rebuild(&db.app, &secretariat).await, Err(AppError::Forbidden)));
+    }
+
+    async fn the_demo_load_keeps_the_counters(db) {
+        // Bulk case load, bulk counselling and plans written through the services.
+        testing::load_demo(&db).await;
+        cnrm_app::demo::load_returnees(&db.app, 7, 150, &indicatif::ProgressBar::hidden()).await.unwrap();
+        assert!(!counted(&db).await.is_empty(), "the demo has open needs");
+        let kept = counted(&db).await;
+        rebuild(&db).await;
+        assert_eq!(counted(&db).await, kept, "a rebuild finds what the writes kept");
+    }
+
+    async fn every_write_keeps_the_counters_in_step(db) {
+        testing::load_demo(&db).await;
+        let worker = actor(&db, "oim.agent").await;
+        let manager = actor(&db, "oim.gestion").await;
+        let mut input = testing::registration("Keïta", "Fanta", "female", "1994", "2026-01-10");
+        input.person.intended_settlement = "ML0101".into();
+        let case_id = testing::register(&db, &worker, &input).await.id;
+        let housing = count(&db, "ML0101", H).await;
+        let jobs = count(&db, "ML0101", J).await;
+        let medical = count(&db, "ML0101", M).await;
+        let legal = count(&db, "ML0101", AssistanceType::LegalAid).await;
+
+        // Two housing items count the returnee once; one delivered, the other still counts.
+        let item = |category: AssistanceType| PlanItemInput {
+            dimension: "social".into(),
+            assistance_type: category.code().into(),
+            level: "individual".into(),
+            channel: "direct".into(),
+            budget_xof: "100000".into(),
+            ..Default::default()
+        };
+        let first = plans::add_item(&db.app, &worker, case_id, &item(H)).await.unwrap();
+        assert_eq!(count(&db, "ML0101", H).await, housing + 1);
+        let second = plans::add_item(&db.app, &worker, case_id, &item(H)).await.unwrap();
+        assert_eq!(count(&db, "ML0101", H).await, housing + 1, "two items of one category count once");
+        let plan = plans::of_case(&db.app, &worker, case_id).await.unwrap().0.unwrap().plan;
+        let approved = plans::approve(&db.app, &manager, case_id, plan.version).await.unwrap();
+        let version = |id| approved.items.iter().find(|i| i.id == id).unwrap().version;
+        let act = |action: &str, version: i64| PlanItemAction {
+            action: action.into(),
+            reason: "Logée par sa famille".into(),
+            version,
+            ..Default::default()
+        };
+        let started = plans::act_on_item(&db.app, &worker, case_id, first.id, &act("start", version(first.id))).await.unwrap();
+        plans::act_on_item(&db.app, &worker, case_id, first.id, &act("deliver", started.version)).await.unwrap();
+        assert_eq!(count(&db, "ML0101", H).await, housing + 1, "the other item is still open");
+        plans::act_on_item(&db.app, &worker, case_id, second.id, &act("cancel", version(second.id))).await.unwrap();
+        assert_eq!(count(&db, "ML0101", H).await, housing, "delivered and cancelled: the need is gone");
+
+        // An assessment's needs count; a later one replaces them.
+        let assess = |on: &str, social: &[&str]| NeedsInput {
+            assessed_on: on.into(),
+            economic_level: "low".into(),
+            economic_needs: vec!["employment".into()],
+            social_level: "moderate".into(),
+            social_needs: social.iter().map(|n| n.to_string()).collect(),
+            psychosocial_level: "none".into(),
+            ..Default::default()
+        };
+        counselling::add_needs_assessment(&db.app, &worker, case_id, &assess("2026-02-01", &["housing", "legal"])).await.unwrap();
+        assert_eq!(count(&db, "ML0101", H).await, housing + 1);
+        assert_eq!(count(&db, "ML0101", AssistanceType::LegalAid).await, legal + 1);
+        assert_eq!(count(&db, "ML0101", J).await, jobs + 1);
+        counselling::add_needs_assessment(&db.app, &worker, case_id, &assess("2026-03-01", &["health_access"])).await.unwrap();
+        assert_eq!(count(&db, "ML0101", H).await, housing, "the latest assessment replaces the earlier one");
+        assert_eq!(count(&db, "ML0101", AssistanceType::LegalAid).await, legal);
+        assert_eq!(count(&db, "ML0101", M).await, medical + 1);
+        assert_eq!(count(&db, "ML0101", J).await, jobs + 1);
+        // An earlier assessment recorded late does not replace the latest one.
+        counselling::add_needs_assessment(&db.app, &worker, case_id, &assess("2026-01-20", &["legal"])).await.unwrap();
+        assert_eq!(count(&db, "ML0101", AssistanceType::LegalAid).await, legal);
+
+        // Closed, the case leaves the matrix; reopened, it is back.
+        let file = cases::get(&db.app, &manager, case_id).await.unwrap();
+        let closed = cases::close(&db.app, &manager, case_id, file.case.version, "lost_contact").await.unwrap();
+        assert_eq!(count(&db, "ML0101", M).await, medical);
+        assert_eq!(count(&db, "ML0101", J).await, jobs);
+        cases::reopen(&db.app, &manager, case_id, closed.version, "La personne a repris contact").await.unwrap();
+        assert_eq!(count(&db, "ML0101", M).await, medical + 1);
+
+        // The returnee settles elsewhere: the needs move with them.
+        let moved_medical = count(&db, "ML0102", M).await;
+        let file = cases::get(&db.app, &manager, case_id).await.unwrap();
+        let person = PersonInput {
+            family_name: "Keïta".into(),
+            given_names: "Fanta".into(),
+            sex: "female".into(),
+            date_of_birth: "1994".into(),
+            intended_settlement: "ML0102".into(),
+            ..Default::default()
+        };
+        cases::update_person(&db.app, &manager, case_id, file.person.version, &person).await.unwrap();
+        assert_eq!(count(&db, "ML0101", M).await, medical);
+        assert_eq!(count(&db, "ML0102", M).await, moved_medical + 1);
+        // No settlement: counted nowhere.
+        let file = cases::get(&db.app, &manager, case_id).await.unwrap();
+        let unsettled = PersonInput { intended_settlement: String::new(), ..person.clone() };
+        cases::update_person(&db.app, &manager, case_id, file.person.version, &unsettled).await.unwrap();
+        assert_eq!(count(&db, "ML0102", M).await, moved_medical);
+        let file = cases::get(&db.app, &manager, case_id).await.unwrap();
+        cases::update_person(&db.app, &manager, case_id, file.person.version, &person).await.unwrap();
+        assert_eq!(count(&db, "ML0102", M).await, moved_medical + 1);
+
+        // Transferred to another organisation, the returnee's needs stay where they are.
+        testing::add_account(&db, "crm.gestion", cnrm_domain::Role::CaseManager, "CRM", None).await;
+        let crm = testing::org_id(&db, "CRM").await;
+        testing::consent_to(&db, case_id, crm).await;
+        let proposal = TransferInput { to_organisation_id: crm.to_string(), reason: "Installation à Diéma".into(), shared_fields: Vec::new() };
+        let proposed = transfers::propose(&db.app, &manager, case_id, &proposal).await.unwrap();
+        let receiver = actor(&db, "crm.gestion").await;
+        let accept = TransferAction { action: "accept".into(), reason: String::new(), version: None };
+        transfers::act(&db.app, &receiver, proposed.id, &accept).await.unwrap();
+        assert_eq!(count(&db, "ML0102", M).await, moved_medical + 1);
+
+        // Whatever the writes did, a rebuild from the records finds the same counters.
+        let kept = counted(&db).await;
+        rebuild(&db).await;
+        assert_eq!(counted(&db).await, kept);
     }
 }

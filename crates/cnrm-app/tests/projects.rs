@@ -149,6 +149,26 @@ test_both_backends! {
         }
     }
 
+    async fn a_closed_case_does_not_join_a_project(db) {
+        platform(&db).await;
+        let manager = actor(&db, "oim.gestion").await;
+        let worker = actor(&db, "oim.agent").await;
+        let closed = case(&db, "oim.agent", "Traoré").await;
+        let version = db.app.db.case_file(closed).await.unwrap().unwrap().case.version;
+        cases::close(&db.app, &worker, closed, version, "assistance_completed").await.unwrap();
+        let project = projects::create(&db.app, &manager, &cooperative()).await.unwrap();
+        assert!(matches!(
+            projects::add_member(&db.app, &manager, project.id, &by_id(closed, None)).await,
+            Err(AppError::Refused("error-project-case-closed"))
+        ));
+        let number = db.app.db.case_file(closed).await.unwrap().unwrap().case.case_number;
+        assert!(matches!(
+            projects::add_member(&db.app, &manager, project.id, &MemberInput { case_number: number, ..Default::default() }).await,
+            Err(AppError::Refused("error-project-case-closed"))
+        ));
+        assert!(projects::get(&db.app, &manager, project.id).await.unwrap().members.is_empty(), "nothing was added");
+    }
+
     async fn members_are_cases_of_the_organisation_with_a_collective_item_of_their_own(db) {
         platform(&db).await;
         let manager = actor(&db, "oim.gestion").await;

@@ -19,6 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::time::{Duration, Instant};
 
 mod gaps;
+mod monitoring;
 
 #[derive(Parser)]
 #[command(about = "Benchmark the case list and search of cnrm")]
@@ -42,6 +43,28 @@ struct Args {
     gaps: bool,
     #[arg(long, default_value_t = 500.0)]
     gaps_target_ms: f64,
+    /// Time the indicators, the national dashboard and the public page instead (adding two
+    /// sustainability surveys per case once).
+    #[arg(long)]
+    monitoring: bool,
+    #[arg(long, default_value_t = 300.0)]
+    dashboard_target_ms: f64,
+    #[arg(long, default_value_t = 500.0)]
+    indicator_target_ms: f64,
+    #[arg(long, default_value_t = 20.0)]
+    public_target_ms: f64,
+}
+
+/// Runs one bulk seeding statement on the benchmark database, whichever its backend.
+async fn execute(url: &str, sql: &str) -> Result<()> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = cnrm_store_postgres::Store::connect(url, None).await?;
+        cnrm_store_postgres::execute(&store, sql).await?;
+    } else {
+        let store = cnrm_store_sqlite::Store::connect(url).await?;
+        cnrm_store_sqlite::execute(&store, sql).await?;
+    }
+    Ok(())
 }
 
 async fn actor(app: &App, username: &str) -> Result<Actor> {
@@ -74,6 +97,18 @@ async fn main() -> Result<()> {
         println!("backend {:?}", app.db.backend());
         let ok = gaps::run(&app, &args.database, &secretariat, args.runs, args.gaps_target_ms).await?;
         println!("\ngap matrix {} {} ms at p95", if ok { "within" } else { "above" }, args.gaps_target_ms);
+        return Ok(());
+    }
+    if args.monitoring {
+        let secretariat = actor(&app, "secretariat").await?;
+        println!("backend {:?}", app.db.backend());
+        let targets = monitoring::Targets {
+            dashboard_ms: args.dashboard_target_ms,
+            indicator_ms: args.indicator_target_ms,
+            public_ms: args.public_target_ms,
+        };
+        let ok = monitoring::run(&app, &args.database, &secretariat, args.runs, &targets).await?;
+        println!("\nmonitoring {} target", if ok { "within" } else { "above" });
         return Ok(());
     }
     let manager = actor(&app, "oim.gestion").await?;

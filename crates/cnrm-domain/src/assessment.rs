@@ -160,7 +160,7 @@ pub const MAX_SKILL_CHARS: usize = 100;
 pub const MAX_EXPERIENCE_YEARS: i64 = 60;
 
 /// A date of the case's life: a full date, not in the future, not before the arrival.
-fn case_date(raw: &str, arrival: Date, today: Date) -> Result<Date, &'static str> {
+pub fn case_date(raw: &str, arrival: Date, today: Date) -> Result<Date, &'static str> {
     let date = parse_date(raw)?;
     if date > today {
         Err("error-date-in-future")

@@ -2,8 +2,9 @@
 //! reports…), called *attachments* here: "documents" are the person's identity documents.
 //!
 //! What a file is gets decided from its first bytes (its magic number), never from its name or from
-//! what the sender's browser claims; only PDF, JPEG, PNG and WebP are accepted, up to
-//! [`MAX_ATTACHMENT_BYTES`]. Each file's SHA-256 checksum is kept: the same scan is not attached
+//! what the sender's browser claims; only PDF, JPEG, PNG and WebP are accepted on a case, up to
+//! [`MAX_ATTACHMENT_BYTES`] (an agreement's signed document may also be an office document, see
+//! [`DOCUMENT_TYPES`]). Each file's SHA-256 checksum is kept: the same scan is not attached
 //! twice to one case, and a file whose bytes no longer match their checksum is never served.
 
 use crate::person::coded_enum;
@@ -39,8 +40,20 @@ coded_enum! {
         Jpeg = "jpeg",
         Png = "png",
         Webp = "webp",
+        Doc = "doc",
+        Docx = "docx",
+        Xls = "xls",
+        Xlsx = "xlsx",
+        Odt = "odt",
+        Ods = "ods",
     }
 }
+
+/// What a case attachment may be: scans and photos.
+pub const SCAN_TYPES: &[FileType] = &[FileType::Pdf, FileType::Jpeg, FileType::Png, FileType::Webp];
+
+/// What an agreement's signed document may be: a scan, a photo or an office document.
+pub const DOCUMENT_TYPES: &[FileType] = &FileType::ALL;
 
 impl FileType {
     /// The media type sent with the file.
@@ -50,6 +63,12 @@ impl FileType {
             FileType::Jpeg => "image/jpeg",
             FileType::Png => "image/png",
             FileType::Webp => "image/webp",
+            FileType::Doc => "application/msword",
+            FileType::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            FileType::Xls => "application/vnd.ms-excel",
+            FileType::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileType::Odt => "application/vnd.oasis.opendocument.text",
+            FileType::Ods => "application/vnd.oasis.opendocument.spreadsheet",
         }
     }
 
@@ -60,6 +79,12 @@ impl FileType {
             FileType::Jpeg => "jpg",
             FileType::Png => "png",
             FileType::Webp => "webp",
+            FileType::Doc => "doc",
+            FileType::Docx => "docx",
+            FileType::Xls => "xls",
+            FileType::Xlsx => "xlsx",
+            FileType::Odt => "odt",
+            FileType::Ods => "ods",
         }
     }
 
@@ -69,30 +94,41 @@ impl FileType {
             FileType::Jpeg => &["jpg", "jpeg"],
             FileType::Png => &["png"],
             FileType::Webp => &["webp"],
+            FileType::Doc => &["doc"],
+            FileType::Docx => &["docx"],
+            FileType::Xls => &["xls"],
+            FileType::Xlsx => &["xlsx"],
+            FileType::Odt => &["odt"],
+            FileType::Ods => &["ods"],
         }
     }
 
-    /// The type recognised from the file's first bytes, if it is one of those accepted.
+    /// The type recognised from the file's first bytes, if it is one of those known here.
     pub fn sniff(bytes: &[u8]) -> Option<FileType> {
-        match infer::get(bytes)?.mime_type() {
-            "application/pdf" => Some(FileType::Pdf),
-            "image/jpeg" => Some(FileType::Jpeg),
-            "image/png" => Some(FileType::Png),
-            "image/webp" => Some(FileType::Webp),
-            _ => None,
-        }
+        let mime = infer::get(bytes)?.mime_type();
+        FileType::ALL.into_iter().find(|t| t.mime() == mime)
     }
 }
 
-/// Checks a file's content: not empty, not over the limit, of an accepted type (by its bytes).
-/// The error is a message key (`error-attachment-empty`, `-too-large`, `-type`).
+/// Checks a case attachment's content: not empty, not over the limit, a scan or a photo (by its
+/// bytes). The error is a message key (`error-attachment-empty`, `-too-large`, `-type`).
 pub fn check_content(bytes: &[u8]) -> Result<FileType, &'static str> {
+    check_content_among(bytes, SCAN_TYPES, "error-attachment-type")
+}
+
+/// Checks a file's content: not empty, not over the limit, of one of the `accepted` types (by its
+/// bytes); `wrong_type` is the message key for any other file.
+pub fn check_content_among(
+    bytes: &[u8],
+    accepted: &[FileType],
+    wrong_type: &'static str,
+) -> Result<FileType, &'static str> {
     if bytes.is_empty() {
         Err("error-attachment-empty")
     } else if bytes.len() > MAX_ATTACHMENT_BYTES {
         Err("error-attachment-too-large")
     } else {
-        FileType::sniff(bytes).ok_or("error-attachment-type")
+        FileType::sniff(bytes).filter(|t| accepted.contains(t)).ok_or(wrong_type)
     }
 }
 
@@ -190,6 +226,20 @@ mod tests {
         assert_eq!(check_content(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"), Err("error-attachment-type"));
         assert_eq!(check_content(b"PK\x03\x04\x14\0\0\0"), Err("error-attachment-type"));
         assert_eq!(check_content(b""), Err("error-attachment-empty"));
+    }
+
+    #[test]
+    fn office_documents_are_accepted_only_where_asked() {
+        // A ZIP whose first entry is `word/…`: what Word writes.
+        let mut docx = b"PK\x03\x04".to_vec();
+        docx.resize(0x1E, 0);
+        docx.extend_from_slice(b"word/document.xml");
+        assert_eq!(FileType::sniff(&docx), Some(FileType::Docx));
+        assert_eq!(check_content(&docx), Err("error-attachment-type"), "not on a case");
+        assert_eq!(check_content_among(&docx, DOCUMENT_TYPES, "wrong"), Ok(FileType::Docx));
+        assert_eq!(check_content_among(PDF, DOCUMENT_TYPES, "wrong"), Ok(FileType::Pdf));
+        assert_eq!(check_content_among(b"PK\x03\x04\x14\0\0\0", DOCUMENT_TYPES, "wrong"), Err("wrong"));
+        assert_eq!(clean_file_name("Accord signé.DOCX", FileType::Docx), "Accord signé.docx");
     }
 
     #[test]

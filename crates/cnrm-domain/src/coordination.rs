@@ -578,6 +578,53 @@ pub struct PracticeInput {
     pub evidence: String,
     /// Comma-separated tags.
     pub tags: String,
+    /// Recorded interventions that show its results, each with what it shows.
+    pub interventions: Vec<PracticeLinkInput>,
+}
+
+/// An intervention given as evidence of a practice, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct PracticeLinkInput {
+    /// The intervention's id, one of those the author may see.
+    pub intervention_id: String,
+    /// What the intervention shows for the practice (3–1000 characters).
+    pub results: String,
+}
+
+/// The most interventions one practice links.
+pub const MAX_PRACTICE_INTERVENTIONS: usize = 20;
+
+/// Linked interventions: rows left blank are skipped; each names a known intervention once, with a
+/// results note. `is_intervention` says whether an id is an intervention the author may see.
+pub fn parse_practice_links(
+    links: &[PracticeLinkInput],
+    is_intervention: impl Fn(Uuid) -> bool,
+) -> Result<Vec<(Uuid, String)>, &'static str> {
+    let mut parsed: Vec<(Uuid, String)> = Vec::new();
+    for link in links {
+        let (id, results) = (link.intervention_id.trim(), link.results.trim());
+        if id.is_empty() && results.is_empty() {
+            continue;
+        }
+        if id.is_empty() {
+            return Err("error-practice-intervention-missing");
+        }
+        let id =
+            Uuid::parse_str(id).ok().filter(|id| is_intervention(*id)).ok_or("error-practice-intervention-unknown")?;
+        if parsed.iter().any(|(seen, _)| *seen == id) {
+            return Err("error-practice-intervention-twice");
+        }
+        let results = clean_text(results, 3, 1000).map_err(|e| match e {
+            "error-required" | "error-too-short" => "error-practice-intervention-results",
+            other => other,
+        })?;
+        parsed.push((id, results));
+    }
+    if parsed.len() > MAX_PRACTICE_INTERVENTIONS {
+        return Err("error-practice-interventions-too-many");
+    }
+    Ok(parsed)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -588,6 +635,8 @@ pub struct PracticeDraft {
     pub region: Option<String>,
     pub evidence: Vec<String>,
     pub tags: Vec<String>,
+    /// Linked interventions and what each shows.
+    pub interventions: Vec<(Uuid, String)>,
 }
 
 /// Tags: lower-cased, trimmed, without duplicates, at most 10 of 2–40 characters.
@@ -611,8 +660,13 @@ pub fn parse_tags(raw: &str) -> Result<Vec<String>, &'static str> {
 }
 
 impl PracticeInput {
-    /// `is_region` says whether a P-code is a current region.
-    pub fn parse(&self, is_region: impl Fn(&str) -> bool) -> Result<PracticeDraft, FieldErrors> {
+    /// `is_region` says whether a P-code is a current region, `is_intervention` whether an id is an
+    /// intervention the author may see.
+    pub fn parse(
+        &self,
+        is_region: impl Fn(&str) -> bool,
+        is_intervention: impl Fn(Uuid) -> bool,
+    ) -> Result<PracticeDraft, FieldErrors> {
         let mut errors = FieldErrors::new();
         let title = errors.check("title", clean_text(&self.title, 3, 200));
         let summary = errors.check("summary", clean_text(&self.summary, 20, 4000));
@@ -627,6 +681,7 @@ impl PracticeInput {
         );
         let evidence = errors.check("evidence", clean_lines(&self.evidence, 4000));
         let tags = errors.check("tags", parse_tags(&self.tags));
+        let interventions = errors.check("interventions", parse_practice_links(&self.interventions, is_intervention));
         errors.finish(|| PracticeDraft {
             title: title.unwrap(),
             summary: summary.unwrap(),
@@ -634,6 +689,7 @@ impl PracticeInput {
             region: region.unwrap(),
             evidence: evidence.unwrap(),
             tags: tags.unwrap(),
+            interventions: interventions.unwrap(),
         })
     }
 }
@@ -811,9 +867,49 @@ mod tests {
             region: "ML99".into(),
             evidence: "https://example.org/rapport".into(),
             tags: "pairs, coaching".into(),
+            interventions: Vec::new(),
         };
-        assert_eq!(input.parse(|c| c == "ML01").unwrap_err().for_field("region"), Some("error-choose-from-list"));
-        let ok = PracticeInput { region: "ML01".into(), ..input }.parse(|c| c == "ML01").unwrap();
+        let any = |_: Uuid| true;
+        assert_eq!(input.parse(|c| c == "ML01", any).unwrap_err().for_field("region"), Some("error-choose-from-list"));
+        let ok = PracticeInput { region: "ML01".into(), ..input }.parse(|c| c == "ML01", any).unwrap();
         assert_eq!(ok.dimension, Dimension::Economic);
+    }
+
+    #[test]
+    fn practices_link_known_interventions_once_each_with_a_results_note() {
+        let (known, other) = (Uuid::from_u128(7), Uuid::from_u128(8));
+        let is_known = |id: Uuid| id == known;
+        let link = |id: &str, results: &str| PracticeLinkInput { intervention_id: id.into(), results: results.into() };
+        let k = known.to_string();
+        assert_eq!(
+            parse_practice_links(&[link(&k, " 120 jeunes  installés "), link("", "")], is_known),
+            Ok(vec![(known, "120 jeunes installés".to_string())]),
+            "blank rows are skipped"
+        );
+        assert_eq!(
+            parse_practice_links(&[link(&other.to_string(), "Résultats")], is_known),
+            Err("error-practice-intervention-unknown")
+        );
+        assert_eq!(
+            parse_practice_links(&[link("pas-un-id", "Résultats")], is_known),
+            Err("error-practice-intervention-unknown")
+        );
+        assert_eq!(
+            parse_practice_links(&[link("", "Résultats")], is_known),
+            Err("error-practice-intervention-missing")
+        );
+        assert_eq!(parse_practice_links(&[link(&k, "")], is_known), Err("error-practice-intervention-results"));
+        assert_eq!(
+            parse_practice_links(&[link(&k, "Un"), link(&k, "Deux")], is_known),
+            Err("error-practice-intervention-results")
+        );
+        assert_eq!(
+            parse_practice_links(&[link(&k, "Premier"), link(&k, "Second")], is_known),
+            Err("error-practice-intervention-twice")
+        );
+        let many: Vec<_> = (0..=MAX_PRACTICE_INTERVENTIONS as u128)
+            .map(|i| link(&Uuid::from_u128(100 + i).to_string(), "Résultats"))
+            .collect();
+        assert_eq!(parse_practice_links(&many, |_| true), Err("error-practice-interventions-too-many"));
     }
 }

@@ -32,6 +32,9 @@ pub enum ExportError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("a row has {found} cells, the table {expected} columns")]
     Shape { expected: usize, found: usize },
+    /// An uploaded workbook that is not a readable spreadsheet.
+    #[error("unreadable workbook: {0}")]
+    Unreadable(String),
 }
 
 /// The text as a spreadsheet should show it: a leading apostrophe before what would start a formula.
@@ -100,6 +103,67 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, ExportError> {
         r += 1;
     }
     Ok(workbook.save_to_buffer()?)
+}
+
+/// A sheet read from a workbook: its name and its rows of cells as text.
+pub type NamedSheet = (String, Vec<Vec<String>>);
+
+/// The sheets of a workbook (`.xlsx`, `.xls` or `.ods`), in order: each its name and its rows of
+/// cells as text, positioned as in the spreadsheet (row 1 is the first row, column A the first cell).
+pub fn read_workbook(bytes: &[u8]) -> Result<Vec<NamedSheet>, ExportError> {
+    use calamine::Reader;
+    let unreadable = |e: calamine::Error| ExportError::Unreadable(e.to_string());
+    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(unreadable)?;
+    let mut sheets = Vec::new();
+    for name in workbook.sheet_names() {
+        let range = workbook.worksheet_range(&name).map_err(unreadable)?;
+        let (top, left) = range.start().unwrap_or((0, 0));
+        let mut rows: Vec<Vec<String>> = vec![Vec::new(); top as usize];
+        for row in range.rows() {
+            let padding = std::iter::repeat_n(String::new(), left as usize);
+            rows.push(padding.chain(row.iter().map(cell_text)).collect());
+        }
+        sheets.push((name, rows));
+    }
+    Ok(sheets)
+}
+
+/// A cell as the text a person reads in it (whole numbers without a decimal point).
+fn cell_text(cell: &calamine::Data) -> String {
+    match cell {
+        calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        other => other.to_string().trim().to_string(),
+    }
+}
+
+/// A workbook of text-only sheets (first row bold and frozen), e.g. the sheets of an XLSForm.
+pub fn write_workbook(sheets: &[(&str, &[Vec<String>])]) -> Result<Vec<u8>, ExportError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    for (name, rows) in sheets {
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(*name)?;
+        for (r, row) in rows.iter().enumerate() {
+            for (c, text) in row.iter().enumerate().filter(|(_, text)| !text.is_empty()) {
+                match r {
+                    0 => worksheet.write_string_with_format(r as u32, c as u16, text, &bold)?,
+                    _ => worksheet.write_string(r as u32, c as u16, text)?,
+                };
+            }
+        }
+        worksheet.set_freeze_panes(1, 0)?;
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// An XLSForm workbook: its `survey`, `choices` and `settings` sheets.
+pub fn write_xlsform(
+    survey: &[Vec<String>],
+    choices: &[Vec<String>],
+    settings: &[Vec<String>],
+) -> Result<Vec<u8>, ExportError> {
+    write_workbook(&[("survey", survey), ("choices", choices), ("settings", settings)])
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ include!("../../cnrm-store/shared/cases.rs");
 include!("../../cnrm-store/shared/referrals.rs");
 include!("../../cnrm-store/shared/attachments.rs");
 include!("../../cnrm-store/shared/counselling.rs");
+include!("../../cnrm-store/shared/surveys.rs");
 include!("../../cnrm-store/shared/household.rs");
 include!("../../cnrm-store/shared/transfers.rs");
 include!("../../cnrm-store/shared/projects.rs");
@@ -22,6 +23,7 @@ include!("../../cnrm-store/shared/coordination.rs");
 include!("../../cnrm-store/shared/catalogue.rs");
 include!("../../cnrm-store/shared/identity.rs");
 include!("../../cnrm-store/shared/gaps.rs");
+include!("../../cnrm-store/shared/indicators.rs");
 
 impl Store {
     /// Connects to a `postgres://` URL; with `schema`, every connection works inside that schema.

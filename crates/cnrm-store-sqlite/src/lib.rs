@@ -15,6 +15,7 @@ include!("../../cnrm-store/shared/cases.rs");
 include!("../../cnrm-store/shared/referrals.rs");
 include!("../../cnrm-store/shared/attachments.rs");
 include!("../../cnrm-store/shared/counselling.rs");
+include!("../../cnrm-store/shared/surveys.rs");
 include!("../../cnrm-store/shared/household.rs");
 include!("../../cnrm-store/shared/transfers.rs");
 include!("../../cnrm-store/shared/projects.rs");
@@ -23,6 +24,7 @@ include!("../../cnrm-store/shared/coordination.rs");
 include!("../../cnrm-store/shared/catalogue.rs");
 include!("../../cnrm-store/shared/identity.rs");
 include!("../../cnrm-store/shared/gaps.rs");
+include!("../../cnrm-store/shared/indicators.rs");
 
 impl Store {
     /// Opens (creating if needed) the database at a `sqlite:` URL or a plain file path.

@@ -650,6 +650,8 @@ impl Store {
             .map_err(store_error)?;
         refresh_case_search(&mut tx, &cases).await?;
         append_audit_in(&mut tx, audit).await?;
+        // The settlement may have moved: the returnee's needs move to another unit of the matrix.
+        refresh_gap_needs(&mut tx, &cases).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -690,6 +692,8 @@ impl Store {
         insert_tasks(&mut tx, tasks).await?;
         refresh_case_search(&mut tx, &[case.id]).await?;
         append_audit_in(&mut tx, audit).await?;
+        // Closed or reopened, the case leaves or re-enters the matrix.
+        refresh_gap_needs(&mut tx, &[case.id]).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -902,7 +906,9 @@ const CASE_SEARCH_ROWS: &str = "INSERT INTO case_search (organisation_id, token,
      FROM cases c JOIN persons p ON p.id = c.person_id {join} WHERE c.id IN ({ids})";
 
 /// Rebuilds the search rows of these cases from what the transaction has written: every write to a
-/// case or its person ends here, so lists and searches never see a stale row.
+/// case or its person ends here, so lists and searches never see a stale row. Those that can change
+/// the gap matrix (status, settlement) also call `refresh_gap_needs` once their audit entry is
+/// written; new cases need not, having no plan or assessment yet.
 async fn refresh_case_search(tx: &mut Transaction<'_, Db>, case_ids: &[Uuid]) -> StoreResult<()> {
     for chunk in case_ids.chunks(BULK_ROWS) {
         let ids = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");

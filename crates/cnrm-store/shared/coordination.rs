@@ -212,8 +212,31 @@ struct ParticipantRow {
     pre_score: Option<i64>,
     post_score: Option<i64>,
     certified: bool,
+    version: i64,
     added_by: Option<Uuid>,
     added_at: OffsetDateTime,
+}
+
+const PARTICIPANT_COLUMNS: &str =
+    "id, training_id, name, sex, organisation_id, pre_score, post_score, certified, version, added_by, added_at";
+
+impl TryFrom<ParticipantRow> for TrainingParticipant {
+    type Error = StoreError;
+    fn try_from(p: ParticipantRow) -> StoreResult<TrainingParticipant> {
+        Ok(TrainingParticipant {
+            id: p.id,
+            training_id: p.training_id,
+            name: p.name,
+            sex: code("participant sex", &p.sex, cnrm_domain::coordination::ParticipantSex::parse)?,
+            organisation_id: p.organisation_id,
+            pre_score: p.pre_score,
+            post_score: p.post_score,
+            certified: p.certified,
+            version: p.version,
+            added_by: p.added_by,
+            added_at: p.added_at,
+        })
+    }
 }
 
 #[derive(FromRow)]
@@ -237,9 +260,9 @@ struct PracticeRow {
 const PRACTICE_COLUMNS: &str = "id, organisation_id, title, summary, dimension, region_pcode, evidence, tags, status, \
      status_reason, version, created_by, created_at, updated_at";
 
-impl TryFrom<PracticeRow> for Practice {
-    type Error = StoreError;
-    fn try_from(r: PracticeRow) -> StoreResult<Practice> {
+impl PracticeRow {
+    fn into_practice(self, interventions: Vec<PracticeIntervention>) -> StoreResult<Practice> {
+        let r = self;
         Ok(Practice {
             id: r.id,
             organisation_id: r.organisation_id,
@@ -248,6 +271,7 @@ impl TryFrom<PracticeRow> for Practice {
             dimension: code("practice dimension", &r.dimension, cnrm_domain::lifecycle::plan::Dimension::parse)?,
             region_pcode: r.region_pcode,
             evidence: json_lines("practice evidence", &r.evidence)?,
+            interventions,
             tags: json_lines("practice tags", &r.tags)?,
             status: code("practice status", &r.status, cnrm_domain::coordination::PracticeStatus::parse)?,
             status_reason: r.status_reason,
@@ -255,6 +279,39 @@ impl TryFrom<PracticeRow> for Practice {
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct AgreementDocumentRow {
+    id: Uuid,
+    agreement_id: Uuid,
+    description: String,
+    file_name: String,
+    file_type: String,
+    size_bytes: i64,
+    sha256: String,
+    uploaded_by: Option<Uuid>,
+    created_at: OffsetDateTime,
+}
+
+const AGREEMENT_DOCUMENT_COLUMNS: &str =
+    "id, agreement_id, description, file_name, file_type, size_bytes, sha256, uploaded_by, created_at";
+
+impl TryFrom<AgreementDocumentRow> for AgreementDocument {
+    type Error = StoreError;
+    fn try_from(r: AgreementDocumentRow) -> StoreResult<AgreementDocument> {
+        Ok(AgreementDocument {
+            id: r.id,
+            agreement_id: r.agreement_id,
+            description: r.description,
+            file_name: r.file_name,
+            file_type: code("agreement document type", &r.file_type, cnrm_domain::attachment::FileType::parse)?,
+            size_bytes: r.size_bytes,
+            sha256: r.sha256,
+            uploaded_by: r.uploaded_by,
+            created_at: r.created_at,
         })
     }
 }
@@ -664,6 +721,64 @@ impl Store {
         self.agreements_from(rows).await
     }
 
+    // Agreement documents: every uploaded version kept, content in a table of its own.
+
+    async fn insert_agreement_document_impl(
+        &self,
+        d: &AgreementDocument,
+        content: &[u8],
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        sqlx::query(&format!(
+            "INSERT INTO agreement_documents ({AGREEMENT_DOCUMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ))
+        .bind(d.id)
+        .bind(d.agreement_id)
+        .bind(&d.description)
+        .bind(&d.file_name)
+        .bind(d.file_type.code())
+        .bind(d.size_bytes)
+        .bind(&d.sha256)
+        .bind(d.uploaded_by)
+        .bind(d.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        sqlx::query("INSERT INTO agreement_document_contents (document_id, content) VALUES ($1, $2)")
+            .bind(d.id)
+            .bind(content)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn agreement_documents_impl(&self, agreement_id: Uuid) -> StoreResult<Vec<AgreementDocument>> {
+        let sql = format!(
+            "SELECT {AGREEMENT_DOCUMENT_COLUMNS} FROM agreement_documents WHERE agreement_id = $1 ORDER BY id DESC"
+        );
+        let rows: Vec<AgreementDocumentRow> =
+            sqlx::query_as(&sql).bind(agreement_id).fetch_all(&self.pool).await.map_err(store_error)?;
+        rows.into_iter().map(AgreementDocument::try_from).collect()
+    }
+
+    async fn agreement_document_impl(&self, id: Uuid) -> StoreResult<Option<AgreementDocument>> {
+        let sql = format!("SELECT {AGREEMENT_DOCUMENT_COLUMNS} FROM agreement_documents WHERE id = $1");
+        let row: Option<AgreementDocumentRow> =
+            sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await.map_err(store_error)?;
+        row.map(AgreementDocument::try_from).transpose()
+    }
+
+    async fn agreement_document_content_impl(&self, id: Uuid) -> StoreResult<Option<Vec<u8>>> {
+        sqlx::query_scalar("SELECT content FROM agreement_document_contents WHERE document_id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)
+    }
+
     // Trainings.
 
     async fn insert_training_impl(&self, t: &Training, audit: &AuditEvent) -> StoreResult<()> {
@@ -695,34 +810,74 @@ impl Store {
         let row: Option<TrainingRow> =
             sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await.map_err(store_error)?;
         let Some(row) = row else { return Ok(None) };
-        let participants: Vec<ParticipantRow> = sqlx::query_as(
-            "SELECT id, training_id, name, sex, organisation_id, pre_score, post_score, certified, added_by, added_at \
-             FROM training_participants WHERE training_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(store_error)?;
+        let sql = format!("SELECT {PARTICIPANT_COLUMNS} FROM training_participants WHERE training_id = $1 ORDER BY id");
+        let participants: Vec<ParticipantRow> =
+            sqlx::query_as(&sql).bind(id).fetch_all(&self.pool).await.map_err(store_error)?;
         Ok(Some(TrainingFile {
             training: Training::try_from(row)?,
-            participants: participants
-                .into_iter()
-                .map(|p| {
-                    Ok(TrainingParticipant {
-                        id: p.id,
-                        training_id: p.training_id,
-                        name: p.name,
-                        sex: code("participant sex", &p.sex, cnrm_domain::coordination::ParticipantSex::parse)?,
-                        organisation_id: p.organisation_id,
-                        pre_score: p.pre_score,
-                        post_score: p.post_score,
-                        certified: p.certified,
-                        added_by: p.added_by,
-                        added_at: p.added_at,
-                    })
-                })
-                .collect::<StoreResult<_>>()?,
+            participants: participants.into_iter().map(TrainingParticipant::try_from).collect::<StoreResult<_>>()?,
         }))
+    }
+
+    async fn update_training_impl(&self, t: &Training, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let updated = sqlx::query(
+            "UPDATE trainings SET title = $2, topic = $3, trainers = $4, start_on = $5, end_on = $6, place = $7, \
+             version = version + 1, updated_at = $8 WHERE id = $1 AND version = $9",
+        )
+        .bind(t.id)
+        .bind(&t.title)
+        .bind(t.topic.code())
+        .bind(&t.trainers)
+        .bind(t.start_on)
+        .bind(t.end_on)
+        .bind(&t.place)
+        .bind(t.updated_at)
+        .bind(t.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        stale_unless_written(updated)?;
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn update_training_participant_impl(&self, p: &TrainingParticipant, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let updated = sqlx::query(
+            "UPDATE training_participants SET name = $3, sex = $4, organisation_id = $5, pre_score = $6, \
+             post_score = $7, certified = $8, version = version + 1 WHERE id = $1 AND training_id = $2 AND version = $9",
+        )
+        .bind(p.id)
+        .bind(p.training_id)
+        .bind(&p.name)
+        .bind(p.sex.code())
+        .bind(p.organisation_id)
+        .bind(p.pre_score)
+        .bind(p.post_score)
+        .bind(p.certified)
+        .bind(p.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        stale_unless_written(updated)?;
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn remove_training_participant_impl(&self, p: &TrainingParticipant, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let removed =
+            sqlx::query("DELETE FROM training_participants WHERE id = $1 AND training_id = $2 AND version = $3")
+                .bind(p.id)
+                .bind(p.training_id)
+                .bind(p.version)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        stale_unless_written(removed)?;
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(store_error)
     }
 
     async fn trainings_impl(
@@ -774,10 +929,10 @@ impl Store {
 
     async fn insert_training_participant_impl(&self, p: &TrainingParticipant, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        sqlx::query(
-            "INSERT INTO training_participants (id, training_id, name, sex, organisation_id, pre_score, post_score, \
-             certified, added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
+        sqlx::query(&format!(
+            "INSERT INTO training_participants ({PARTICIPANT_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
         .bind(p.id)
         .bind(p.training_id)
         .bind(&p.name)
@@ -786,6 +941,7 @@ impl Store {
         .bind(p.pre_score)
         .bind(p.post_score)
         .bind(p.certified)
+        .bind(p.version)
         .bind(p.added_by)
         .bind(p.added_at)
         .execute(&mut *tx)
@@ -819,6 +975,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
+        Self::replace_practice_interventions(&mut tx, p).await?;
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(store_error)
     }
@@ -843,18 +1000,66 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::Conflict("stale".into()));
-        }
+        stale_unless_written(updated)?;
+        Self::replace_practice_interventions(&mut tx, p).await?;
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await.map_err(store_error)
+    }
+
+    /// Replaces a practice's linked interventions, in the order given.
+    async fn replace_practice_interventions(tx: &mut Transaction<'_, Db>, p: &Practice) -> StoreResult<()> {
+        sqlx::query("DELETE FROM practice_interventions WHERE practice_id = $1")
+            .bind(p.id)
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+        for (position, link) in p.interventions.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO practice_interventions (practice_id, intervention_id, position, results) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(p.id)
+            .bind(link.intervention_id)
+            .bind(position as i64)
+            .bind(&link.results)
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    /// The practices of these rows with their linked interventions, read in one query.
+    async fn practices_from(&self, rows: Vec<PracticeRow>) -> StoreResult<Vec<Practice>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT practice_id, intervention_id, results FROM practice_interventions \
+             WHERE practice_id IN ({}) ORDER BY practice_id, position",
+            placeholders(1, rows.len())
+        );
+        let mut query = sqlx::query_as::<_, (Uuid, Uuid, String)>(&sql);
+        for row in &rows {
+            query = query.bind(row.id);
+        }
+        let mut links: std::collections::HashMap<Uuid, Vec<PracticeIntervention>> = std::collections::HashMap::new();
+        for (practice_id, intervention_id, results) in query.fetch_all(&self.pool).await.map_err(store_error)? {
+            links.entry(practice_id).or_default().push(PracticeIntervention { intervention_id, results });
+        }
+        rows.into_iter()
+            .map(|row| {
+                let linked = links.remove(&row.id).unwrap_or_default();
+                row.into_practice(linked)
+            })
+            .collect()
     }
 
     async fn practice_impl(&self, id: Uuid) -> StoreResult<Option<Practice>> {
         let sql = format!("SELECT {PRACTICE_COLUMNS} FROM practices WHERE id = $1");
         let row: Option<PracticeRow> =
             sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await.map_err(store_error)?;
-        row.map(Practice::try_from).transpose()
+        Ok(self.practices_from(row.into_iter().collect()).await?.pop())
     }
 
     async fn practices_impl(
@@ -883,7 +1088,6 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(store_error)?;
-        let items = rows.into_iter().map(Practice::try_from).collect::<StoreResult<_>>()?;
-        Ok(Page { items, total, page: page.page, per_page: page.per_page })
+        Ok(Page { items: self.practices_from(rows).await?, total, page: page.page, per_page: page.per_page })
     }
 }

@@ -224,6 +224,7 @@ impl Store {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         insert_needs_assessment_in(&mut tx, a).await?;
         append_audit_in(&mut tx, audit).await?;
+        refresh_gap_needs(&mut tx, &[a.case_id]).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -271,6 +272,7 @@ impl Store {
         for a in skills {
             insert_skills_assessment_in(&mut tx, a).await?;
         }
+        refresh_gap_needs(&mut tx, &needs.iter().map(|a| a.case_id).collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(store_error)
     }
 }

@@ -520,6 +520,18 @@ impl Database for Store {
         row.map(User::try_from).transpose()
     }
 
+    async fn user_display_names(&self, ids: &[Uuid]) -> StoreResult<Vec<(Uuid, String)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("SELECT id, display_name FROM users WHERE id IN ({})", placeholders(1, ids.len()));
+        let mut query = sqlx::query_as::<_, (Uuid, String)>(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&self.pool).await.map_err(store_error)
+    }
+
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
         let row: Option<UserRow> =
@@ -1095,6 +1107,85 @@ impl Database for Store {
         self.bulk_insert_counselling_impl(sessions, needs, skills, audit).await
     }
 
+    // Surveys: see `surveys.rs`.
+    async fn questionnaires(&self) -> StoreResult<Vec<QuestionnaireVersion>> {
+        self.questionnaires_impl().await
+    }
+
+    async fn questionnaire_version(&self, code: &str, version: Option<i64>) -> StoreResult<Option<QuestionnaireVersion>> {
+        self.questionnaire_version_impl(code, version).await
+    }
+
+    async fn questionnaire_version_by_id(&self, id: Uuid) -> StoreResult<Option<QuestionnaireVersion>> {
+        self.questionnaire_version_by_id_impl(id).await
+    }
+
+    async fn questionnaire_versions(&self, code: &str) -> StoreResult<Vec<QuestionnaireVersion>> {
+        self.questionnaire_versions_impl(code).await
+    }
+
+    async fn insert_questionnaire_version(&self, version: &QuestionnaireVersion, audit: &AuditEvent) -> StoreResult<()> {
+        self.insert_questionnaire_version_impl(version, audit).await
+    }
+
+    async fn insert_survey_submission(
+        &self,
+        submission: &SurveySubmission,
+        completes: Option<Uuid>,
+        schedule: &[ScheduledSurvey],
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.insert_survey_submission_impl(submission, completes, schedule, audit).await
+    }
+
+    async fn survey_submission(&self, id: Uuid) -> StoreResult<Option<SurveySubmission>> {
+        self.survey_submission_impl(id).await
+    }
+
+    async fn survey_submissions_of_case(&self, case_id: Uuid) -> StoreResult<Vec<SurveySubmission>> {
+        self.survey_submissions_of_case_impl(case_id).await
+    }
+
+    async fn survey_submissions_scored_otherwise(
+        &self,
+        code: &str,
+        version_id: Uuid,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<SurveySubmission>> {
+        self.survey_submissions_scored_otherwise_impl(code, version_id, after, limit).await
+    }
+
+    async fn rescore_survey_submissions(
+        &self,
+        scores: &[(Uuid, SurveyScores)],
+        version_id: Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.rescore_survey_submissions_impl(scores, version_id, audit).await
+    }
+
+    async fn survey_schedule_of_case(&self, case_id: Uuid) -> StoreResult<Vec<ScheduledSurvey>> {
+        self.survey_schedule_of_case_impl(case_id).await
+    }
+
+    async fn save_survey_schedule(&self, steps: &[ScheduledSurvey], audit: &AuditEvent) -> StoreResult<()> {
+        self.save_survey_schedule_impl(steps, audit).await
+    }
+
+    async fn surveys_due(&self, organisation_id: Uuid, until: Date, limit: i64) -> StoreResult<Vec<QueuedSurvey>> {
+        self.surveys_due_impl(organisation_id, until, limit).await
+    }
+
+    async fn bulk_insert_surveys(
+        &self,
+        submissions: &[SurveySubmission],
+        schedule: &[ScheduledSurvey],
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.bulk_insert_surveys_impl(submissions, schedule, audit).await
+    }
+
     // Identity resolution (task F): see `identity.rs`.
     async fn identity_records(&self, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<IdentityRecord>> {
         self.identity_records_impl(after, limit).await
@@ -1240,6 +1331,40 @@ impl Database for Store {
     async fn insert_training(&self, training: &Training, audit: &AuditEvent) -> StoreResult<()> {
         self.insert_training_impl(training, audit).await
     }
+    async fn insert_agreement_document(
+        &self,
+        document: &AgreementDocument,
+        content: &[u8],
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.insert_agreement_document_impl(document, content, audit).await
+    }
+    async fn agreement_documents(&self, agreement_id: Uuid) -> StoreResult<Vec<AgreementDocument>> {
+        self.agreement_documents_impl(agreement_id).await
+    }
+    async fn agreement_document(&self, id: Uuid) -> StoreResult<Option<AgreementDocument>> {
+        self.agreement_document_impl(id).await
+    }
+    async fn agreement_document_content(&self, id: Uuid) -> StoreResult<Option<Vec<u8>>> {
+        self.agreement_document_content_impl(id).await
+    }
+    async fn update_training(&self, training: &Training, audit: &AuditEvent) -> StoreResult<()> {
+        self.update_training_impl(training, audit).await
+    }
+    async fn update_training_participant(
+        &self,
+        participant: &TrainingParticipant,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.update_training_participant_impl(participant, audit).await
+    }
+    async fn remove_training_participant(
+        &self,
+        participant: &TrainingParticipant,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.remove_training_participant_impl(participant, audit).await
+    }
     async fn training(&self, id: Uuid) -> StoreResult<Option<TrainingFile>> {
         self.training_impl(id).await
     }
@@ -1326,11 +1451,28 @@ impl Database for Store {
     async fn gap_needs(&self) -> StoreResult<Vec<cnrm_domain::gaps::NeedCount>> {
         self.gap_needs_impl().await
     }
+    async fn gap_needs_recomputed(&self) -> StoreResult<Vec<cnrm_domain::gaps::NeedCount>> {
+        self.gap_needs_recomputed_impl().await
+    }
+    async fn rebuild_gap_needs(&self, audit: &AuditEvent) -> StoreResult<()> {
+        self.rebuild_gap_needs_impl(audit).await
+    }
     async fn gap_services(&self) -> StoreResult<Vec<cnrm_domain::gaps::ServiceCover>> {
         self.gap_services_impl().await
     }
     async fn gap_interventions(&self, from: Date, to: Date) -> StoreResult<Vec<cnrm_domain::gaps::InterventionCover>> {
         self.gap_interventions_impl(from, to).await
+    }
+
+    // Indicators (issue 6): see shared/indicators.rs.
+    async fn indicator_tallies(
+        &self,
+        code: cnrm_domain::indicators::IndicatorCode,
+        filter: &cnrm_domain::indicators::IndicatorFilter,
+        breakdown: Option<cnrm_domain::indicators::Breakdown>,
+        today: Date,
+    ) -> StoreResult<Vec<cnrm_domain::indicators::Tally>> {
+        self.indicator_tallies_impl(code, filter, breakdown, today).await
     }
 }
 

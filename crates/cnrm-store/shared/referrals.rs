@@ -117,7 +117,9 @@ impl Store {
     async fn update_referral_impl(&self, r: &Referral, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let updated = sqlx::query(
-            "UPDATE referrals SET status = $2, reason = $3, feedback = $4, due_on = $5, version = version + 1, updated_at = $6 \
+            // The day of acceptance is kept for the indicators (median days to acceptance).
+            "UPDATE referrals SET status = $2, reason = $3, feedback = $4, due_on = $5, version = version + 1, updated_at = $6, \
+             accepted_on = CASE WHEN $2 = $8 AND accepted_on IS NULL THEN $9 ELSE accepted_on END \
              WHERE id = $1 AND version = $7",
         )
         .bind(r.id)
@@ -127,6 +129,8 @@ impl Store {
         .bind(r.due_on)
         .bind(r.updated_at)
         .bind(r.version)
+        .bind(ReferralStatus::Accepted.code())
+        .bind(r.updated_at.date())
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
@@ -286,6 +290,9 @@ impl Store {
         }
         insert_tasks(&mut tx, tasks).await?;
         append_audit_in(&mut tx, audit).await?;
+        let mut cases: Vec<Uuid> = items.iter().map(|i| i.case_id).collect();
+        cases.push(plan.case_id);
+        refresh_gap_needs(&mut tx, &cases).await?;
         tx.commit().await.map_err(store_error)
     }
 }

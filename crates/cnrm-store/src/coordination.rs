@@ -140,6 +140,7 @@ pub struct TrainingParticipant {
     pub pre_score: Option<i64>,
     pub post_score: Option<i64>,
     pub certified: bool,
+    pub version: i64,
     pub added_by: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
     pub added_at: OffsetDateTime,
@@ -170,8 +171,10 @@ pub struct Practice {
     pub summary: String,
     pub dimension: Dimension,
     pub region_pcode: Option<String>,
-    /// Links to interventions and results, one entry each.
+    /// Links to interventions and results, one entry each, as free text.
     pub evidence: Vec<String>,
+    /// The recorded interventions that show its results, in the order given.
+    pub interventions: Vec<PracticeIntervention>,
     pub tags: Vec<String>,
     pub status: PracticeStatus,
     /// Why the secretariat returned it.
@@ -182,6 +185,33 @@ pub struct Practice {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+}
+
+/// An intervention given as evidence of a practice, with what it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PracticeIntervention {
+    pub intervention_id: Uuid,
+    /// The results the intervention shows for the practice.
+    pub results: String,
+}
+
+/// One uploaded version of an agreement's signed document. Versions are never deleted: the latest
+/// is the one in force, the others stay for the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AgreementDocument {
+    pub id: Uuid,
+    pub agreement_id: Uuid,
+    pub description: String,
+    /// The cleaned name the file is offered under.
+    pub file_name: String,
+    /// Recognised from the file's bytes.
+    pub file_type: cnrm_domain::attachment::FileType,
+    pub size_bytes: i64,
+    /// SHA-256 of the content, lower-case hexadecimal.
+    pub sha256: String,
+    pub uploaded_by: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
 }
 
 /// Which records of a coordination list a reader gets: all of them, or those shown to everyone

@@ -20,6 +20,7 @@ pub mod identity;
 pub mod interventions;
 pub mod model;
 pub mod projects;
+pub mod surveys;
 pub mod transfers;
 
 pub use attachments::*;
@@ -34,6 +35,7 @@ pub use identity::*;
 pub use interventions::*;
 pub use model::*;
 pub use projects::*;
+pub use surveys::*;
 pub use transfers::*;
 
 use async_trait::async_trait;
@@ -112,6 +114,9 @@ pub trait Database: Send + Sync + 'static {
     /// `end_sessions` also ends its sessions (after a password, role or status change).
     async fn save_user(&self, user: &User, end_sessions: bool, audit: &AuditEvent) -> StoreResult<()>;
     async fn user(&self, id: Uuid) -> StoreResult<Option<User>>;
+    /// The display names of these users (those that exist), in one query: for lists naming
+    /// who did what.
+    async fn user_display_names(&self, ids: &[Uuid]) -> StoreResult<Vec<(Uuid, String)>>;
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     async fn users(&self, only: Option<Uuid>, page: &PageRequest) -> StoreResult<Page<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
@@ -302,6 +307,67 @@ pub trait Database: Send + Sync + 'static {
         audit: &AuditEvent,
     ) -> StoreResult<()>;
 
+    // Surveys (shared/surveys.rs): questionnaire versions, submissions with scores, schedules.
+    /// The current version of every questionnaire, by code.
+    async fn questionnaires(&self) -> StoreResult<Vec<QuestionnaireVersion>>;
+    /// One version of a questionnaire (`None`: its current version).
+    async fn questionnaire_version(
+        &self,
+        code: &str,
+        version: Option<i64>,
+    ) -> StoreResult<Option<QuestionnaireVersion>>;
+    async fn questionnaire_version_by_id(&self, id: Uuid) -> StoreResult<Option<QuestionnaireVersion>>;
+    /// Every version of a questionnaire, the newest first.
+    async fn questionnaire_versions(&self, code: &str) -> StoreResult<Vec<QuestionnaireVersion>>;
+    /// Stores a version and makes it the current one (the questionnaire is created with its first
+    /// version); a version number already taken is `Conflict("questionnaire_versions_number")`.
+    async fn insert_questionnaire_version(&self, version: &QuestionnaireVersion, audit: &AuditEvent)
+        -> StoreResult<()>;
+    /// Stores a submission in one transaction with the schedule step it completes (`completes`,
+    /// which must still be open: `Conflict("stale")` otherwise) and the steps it schedules
+    /// (`schedule`: a step already scheduled is kept as it is).
+    async fn insert_survey_submission(
+        &self,
+        submission: &SurveySubmission,
+        completes: Option<Uuid>,
+        schedule: &[ScheduledSurvey],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    async fn survey_submission(&self, id: Uuid) -> StoreResult<Option<SurveySubmission>>;
+    /// A case's submissions, the most recently answered first.
+    async fn survey_submissions_of_case(&self, case_id: Uuid) -> StoreResult<Vec<SurveySubmission>>;
+    /// Up to `limit` submissions of a questionnaire not scored with `version_id`, by id after `after`
+    /// (recomputing in batches).
+    async fn survey_submissions_scored_otherwise(
+        &self,
+        code: &str,
+        version_id: Uuid,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<SurveySubmission>>;
+    /// Replaces the scores of submissions, now scored with `version_id`, in one transaction.
+    async fn rescore_survey_submissions(
+        &self,
+        scores: &[(Uuid, SurveyScores)],
+        version_id: Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// A case's schedule, by due date.
+    async fn survey_schedule_of_case(&self, case_id: Uuid) -> StoreResult<Vec<ScheduledSurvey>>;
+    /// Adds steps to schedules; a step already scheduled and not done gets the new due date.
+    async fn save_survey_schedule(&self, steps: &[ScheduledSurvey], audit: &AuditEvent) -> StoreResult<()>;
+    /// Surveys not done of an organisation's open cases due on or before `until`, earliest first.
+    async fn surveys_due(&self, organisation_id: Uuid, until: time::Date, limit: i64)
+        -> StoreResult<Vec<QueuedSurvey>>;
+    /// Loads many submissions and schedule steps at once (demonstration data), one audit entry;
+    /// the steps' `done_submission_id` are taken as given.
+    async fn bulk_insert_surveys(
+        &self,
+        submissions: &[SurveySubmission],
+        schedule: &[ScheduledSurvey],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+
     // Attachments: files attached to a case (metadata and content in separate tables).
     /// Stores a file and its metadata; another live attachment of the case with the same checksum
     /// is `Conflict("attachments_case_checksum")`.
@@ -401,7 +467,32 @@ pub trait Database: Send + Sync + 'static {
     ) -> StoreResult<Page<Agreement>>;
     /// Every agreement (any status) both organisations are parties to.
     async fn agreements_between(&self, a: Uuid, b: Uuid) -> StoreResult<Vec<Agreement>>;
+    /// Stores one version of an agreement's signed document; earlier ones stay.
+    async fn insert_agreement_document(
+        &self,
+        document: &AgreementDocument,
+        content: &[u8],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// An agreement's document versions, the latest (the one in force) first, without content.
+    async fn agreement_documents(&self, agreement_id: Uuid) -> StoreResult<Vec<AgreementDocument>>;
+    async fn agreement_document(&self, id: Uuid) -> StoreResult<Option<AgreementDocument>>;
+    async fn agreement_document_content(&self, id: Uuid) -> StoreResult<Option<Vec<u8>>>;
     async fn insert_training(&self, training: &Training, audit: &AuditEvent) -> StoreResult<()>;
+    /// Saves a training if nobody saved it since `training.version` was read (`Conflict("stale")`).
+    async fn update_training(&self, training: &Training, audit: &AuditEvent) -> StoreResult<()>;
+    /// Saves a participant if nobody saved it since `participant.version` was read (`Conflict("stale")`).
+    async fn update_training_participant(
+        &self,
+        participant: &TrainingParticipant,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes a participant (recorded by mistake) if unchanged since read (`Conflict("stale")`).
+    async fn remove_training_participant(
+        &self,
+        participant: &TrainingParticipant,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     async fn training(&self, id: Uuid) -> StoreResult<Option<TrainingFile>>;
     /// Trainings, latest start first; with `organisation`, those it ran or had staff trained in.
     async fn trainings(&self, organisation: Option<Uuid>, page: &PageRequest) -> StoreResult<Page<TrainingSummary>>;
@@ -411,7 +502,8 @@ pub trait Database: Send + Sync + 'static {
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     async fn insert_practice(&self, practice: &Practice, audit: &AuditEvent) -> StoreResult<()>;
-    /// Saves a practice if nobody saved it since `practice.version` was read (`Conflict("stale")`).
+    /// Saves a practice (and replaces its linked interventions) if nobody saved it since
+    /// `practice.version` was read (`Conflict("stale")`).
     async fn update_practice(&self, practice: &Practice, audit: &AuditEvent) -> StoreResult<()>;
     async fn practice(&self, id: Uuid) -> StoreResult<Option<Practice>>;
     /// Practices within `reach` (public: published), optionally in one status.
@@ -498,7 +590,14 @@ pub trait Database: Send + Sync + 'static {
     // Gap and overlap analysis (task G4, shared/gaps.rs): counts only, never a person.
     /// Returnees of open cases with an open need (plan item not delivered or cancelled, or a need of
     /// their latest assessment), per settlement unit and category, each counted once per category.
+    /// Read from counters that every write to plans, assessments, cases and persons keeps current.
     async fn gap_needs(&self) -> StoreResult<Vec<cnrm_domain::gaps::NeedCount>>;
+    /// The same counts recomputed from the plans, assessments and case listing rows instead of read
+    /// from the counters the writes keep: slow at scale, the check the tests hold the counters to.
+    async fn gap_needs_recomputed(&self) -> StoreResult<Vec<cnrm_domain::gaps::NeedCount>>;
+    /// Recomputes the counters behind `gap_needs` from the records, after writes made around the store
+    /// (bulk SQL seeding); the writes through the store keep them current by themselves.
+    async fn rebuild_gap_needs(&self, audit: &AuditEvent) -> StoreResult<()>;
     /// Published services, one row per unit they cover.
     async fn gap_services(&self) -> StoreResult<Vec<cnrm_domain::gaps::ServiceCover>>;
     /// Published interventions not completed whose period meets `from`..=`to`, one row per unit.
@@ -507,4 +606,15 @@ pub trait Database: Send + Sync + 'static {
         from: time::Date,
         to: time::Date,
     ) -> StoreResult<Vec<cnrm_domain::gaps::InterventionCover>>;
+
+    // Indicators (issue 6, shared/indicators.rs): tallies only, never a person.
+    /// The tallies of one indicator for a filter, one per key of the breakdown (`None`: the total);
+    /// `today` bounds what is overdue.
+    async fn indicator_tallies(
+        &self,
+        code: cnrm_domain::indicators::IndicatorCode,
+        filter: &cnrm_domain::indicators::IndicatorFilter,
+        breakdown: Option<cnrm_domain::indicators::Breakdown>,
+        today: time::Date,
+    ) -> StoreResult<Vec<cnrm_domain::indicators::Tally>>;
 }

@@ -9,6 +9,7 @@ use sha2::Digest;
 const ASSETS: &[(&str, &str, &str, &str)] = &[
     ("cnrm", "css", "text/css; charset=utf-8", include_str!("../assets/cnrm.css")),
     ("cnrm", "js", "text/javascript; charset=utf-8", include_str!("../assets/cnrm.js")),
+    ("survey", "js", "text/javascript; charset=utf-8", include_str!("../assets/survey.js")),
 ];
 
 /// Served names carry a hash of the content (`cnrm-1a2b3c4d.css`), so browsers may cache them for
@@ -34,6 +35,12 @@ pub fn css_href() -> String {
 /// The URL of the script, for templates.
 pub fn js_href() -> String {
     format!("/assets/{}", served_names()[1])
+}
+
+/// The URL of the script that applies relevance conditions in survey forms.
+pub fn survey_js_href() -> String {
+    let index = ASSETS.iter().position(|(base, ..)| *base == "survey").expect("survey.js is an asset");
+    format!("/assets/{}", served_names()[index])
 }
 
 pub async fn serve(Path(file): Path<String>) -> Response {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod forms;
 pub mod i18n;
 pub mod pages;
+pub mod xlsform;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
@@ -95,6 +96,11 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/counselling/sessions", post(pages::counselling::add_session))
         .route("/cases/{id}/counselling/needs", post(pages::counselling::add_needs))
         .route("/cases/{id}/counselling/skills", post(pages::counselling::add_skills))
+        .route("/cases/{id}/surveys", get(pages::surveys::show).post(pages::surveys::submit))
+        .route("/cases/{id}/surveys/new", get(pages::surveys::new))
+        .route("/admin/questionnaires", get(pages::surveys::admin).post(pages::surveys::import))
+        .route("/admin/questionnaires/{code}/xlsform", get(pages::surveys::export))
+        .route("/admin/questionnaires/{code}/recompute", post(pages::surveys::recompute))
         .route("/cases/{id}/plan/items", post(pages::cases::add_plan_item))
         .route("/cases/{id}/plan/agree", post(pages::cases::agree_plan))
         .route("/cases/{id}/plan/approve", post(pages::cases::approve_plan))
@@ -127,6 +133,9 @@ pub fn router(state: AppState) -> Router {
         .route("/catalogue/export.xlsx", get(pages::interventions::export_catalogue_xlsx))
         .route("/gaps", get(pages::gaps::page))
         .route("/gaps.csv", get(pages::gaps::csv))
+        .route("/dashboard", get(pages::indicators::dashboard))
+        .route("/indicators", get(pages::indicators::catalogue))
+        .route("/indicators/{code}", get(pages::indicators::detail))
         .route("/catalogue", get(pages::catalogue::list).post(pages::catalogue::create))
         .route("/catalogue/new", get(pages::catalogue::new_form))
         .route("/catalogue/{id}", get(pages::catalogue::show).post(pages::catalogue::update))
@@ -146,16 +155,28 @@ pub fn router(state: AppState) -> Router {
         .route("/agreements/{id}", get(pages::coordination::show_agreement).post(pages::coordination::update_agreement))
         .route("/agreements/{id}/edit", get(pages::coordination::edit_agreement))
         .route("/agreements/{id}/action", post(pages::coordination::act_on_agreement))
+        .route(
+            "/agreements/{id}/documents",
+            post(pages::coordination::upload_agreement_document)
+                .layer(DefaultBodyLimit::max(context::MAX_MULTIPART_BYTES)),
+        )
+        .route("/agreements/{id}/documents/{document_id}", get(pages::coordination::download_agreement_document))
         .route("/trainings", get(pages::coordination::trainings).post(pages::coordination::create_training))
         .route("/trainings/new", get(pages::coordination::new_training))
-        .route("/trainings/{id}", get(pages::coordination::show_training))
+        .route("/trainings/{id}", get(pages::coordination::show_training).post(pages::coordination::update_training))
+        .route("/trainings/{id}/edit", get(pages::coordination::edit_training))
         .route("/trainings/{id}/participants", post(pages::coordination::add_participant))
+        .route("/trainings/{id}/participants/{participant_id}", post(pages::coordination::update_participant))
+        .route("/trainings/{id}/participants/{participant_id}/edit", get(pages::coordination::edit_participant))
+        .route("/trainings/{id}/participants/{participant_id}/remove", post(pages::coordination::remove_participant))
         .route("/practices", get(pages::coordination::practices).post(pages::coordination::create_practice))
         .route("/practices/new", get(pages::coordination::new_practice))
         .route("/practices/{id}", get(pages::coordination::show_practice).post(pages::coordination::update_practice))
         .route("/practices/{id}/edit", get(pages::coordination::edit_practice))
         .route("/practices/{id}/action", post(pages::coordination::act_on_practice))
         .route("/admin/settings/data-sharing", post(pages::coordination::save_data_sharing))
+        .route("/admin/settings/public-page", post(pages::public::save_setting))
+        .route("/public", get(pages::public::page))
         .route("/referrals", get(pages::referrals::list))
         .route("/referrals/{id}", get(pages::referrals::show))
         .route("/referrals/{id}/action", post(pages::referrals::act))

@@ -9,8 +9,7 @@ use axum::http::{header, Request, StatusCode};
 use cnrm_app::test_both_backends;
 use cnrm_domain::attachment::MAX_ATTACHMENT_BYTES;
 use cnrm_domain::Role;
-use support::{case_id_of, Client, Platform};
-use tower::ServiceExt;
+use support::{case_id_of, form_token, get_raw, multipart, post_multipart, send, Client, Part, Platform, BOUNDARY};
 use uuid::Uuid;
 
 /// A small but complete PDF document (one empty page).
@@ -26,91 +25,6 @@ const PNG: &[u8] = &[
     0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00,
     0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
-
-const BOUNDARY: &str = "----cnrmTestBoundary7MA4YWxkTrZu0gW";
-
-/// One part of a multipart form.
-enum Part<'a> {
-    Text(&'a str, &'a str),
-    File(&'a str, &'a str, &'a [u8]),
-}
-
-fn multipart(parts: &[Part]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for part in parts {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        match part {
-            Part::Text(name, value) => {
-                body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes());
-                body.extend_from_slice(value.as_bytes());
-            }
-            Part::File(name, file_name, content) => {
-                body.extend_from_slice(
-                    format!(
-                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
-                         Content-Type: application/pdf\r\n\r\n"
-                    )
-                    .as_bytes(),
-                );
-                body.extend_from_slice(content);
-            }
-        }
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
-/// A response with its body as bytes (files are not text).
-struct Raw {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Raw {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
-    }
-}
-
-async fn send(p: &Platform, request: Request<Body>) -> Raw {
-    let response = p.router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024).await.unwrap().to_vec();
-    Raw { status, headers, body }
-}
-
-fn cookies(client: &Client) -> String {
-    client.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-}
-
-/// The CSRF token the forms of a page carry.
-fn csrf_in(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
-/// Posts a multipart form as the browser of this logged-in client.
-async fn post_multipart(p: &Platform, client: &Client, path: &str, parts: &[Part<'_>]) -> Raw {
-    let request = Request::post(path)
-        .header(header::COOKIE, cookies(client))
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(Body::from(multipart(parts)))
-        .unwrap();
-    send(p, request).await
-}
-
-async fn get_raw(p: &Platform, client: &Client, path: &str) -> Raw {
-    let request = Request::get(path).header(header::COOKIE, cookies(client)).body(Body::empty()).unwrap();
-    send(p, request).await
-}
 
 fn registration() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -133,7 +47,7 @@ async fn agent_with_case(p: &Platform) -> (Client, Uuid, String) {
     let case = case_id_of(&agent.register(&registration()).await);
     let page = agent.get(&format!("/cases/{case}/attachments")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let token = csrf_in(&page.body);
+    let token = form_token(&page.body);
     (agent, case, token)
 }
 

@@ -7,9 +7,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cnrm_app::attachments;
+use cnrm_app::attachments::{self, Upload};
 use cnrm_app::AppError;
 use cnrm_domain::attachment::{human_size, AttachmentKind, MAX_ATTACHMENT_BYTES};
+use cnrm_domain::FieldErrors;
 use cnrm_store::Attachment;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -72,7 +73,7 @@ fn problem(status: StatusCode, code: &str, detail: String, errors: Vec<ProblemFi
         .into_response()
 }
 
-fn fail(e: AppError, tr: Tr) -> Response {
+pub(super) fn fail(e: AppError, tr: Tr) -> Response {
     LocalizedApiError(e, tr).into_response()
 }
 
@@ -98,14 +99,7 @@ pub async fn upload_attachment(
     request: Request,
 ) -> ApiResult<(StatusCode, Json<Attachment>)> {
     let tr = api.tr;
-    let upload = read_upload(request, &state).await.map_err(|(status, text)| {
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            let limit = human_size(MAX_ATTACHMENT_BYTES as u64, tr.locale);
-            problem(status, "payload_too_large", tr.t_with("error-too-large-message", [("limit", limit)]), Vec::new())
-        } else {
-            problem(StatusCode::BAD_REQUEST, "invalid_multipart", text, Vec::new())
-        }
-    })?;
+    let upload = read_api_upload(request, &state, tr).await?;
     match attachments::add(&state.app, &api.actor, id, &upload).await {
         Ok(stored) => Ok((StatusCode::CREATED, Json(stored))),
         Err(AppError::Invalid(errors)) => {
@@ -115,23 +109,46 @@ pub async fn upload_attachment(
                 }
                 _ => Vec::new(),
             };
-            let fields = errors
-                .0
-                .iter()
-                .map(|f| ProblemField {
-                    field: f.field.into(),
-                    code: f.message.trim_start_matches("error-").into(),
-                    message: if f.field == "file" {
-                        file_message(tr, f.message, upload.content.len(), duplicate_of(&existing, &upload.content))
-                    } else {
-                        tr.t(f.message)
-                    },
-                })
-                .collect();
-            Err(problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", tr.t("problem-invalid-input"), fields))
+            Err(invalid_upload(tr, &errors, &upload, duplicate_of(&existing, &upload.content)))
         }
         Err(e) => Err(fail(e, tr)),
     }
+}
+
+/// Reads a multipart upload; a body too large or unreadable is a problem document.
+pub(super) async fn read_api_upload(request: Request, state: &AppState, tr: Tr) -> Result<Upload, Response> {
+    read_upload(request, state).await.map_err(|(status, text)| {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            let limit = human_size(MAX_ATTACHMENT_BYTES as u64, tr.locale);
+            problem(status, "payload_too_large", tr.t_with("error-too-large-message", [("limit", limit)]), Vec::new())
+        } else {
+            problem(StatusCode::BAD_REQUEST, "invalid_multipart", text, Vec::new())
+        }
+    })
+}
+
+/// The problem document of a refused upload: each field's message, the file's with its size or
+/// the attachment it duplicates.
+pub(super) fn invalid_upload(
+    tr: Tr,
+    errors: &FieldErrors,
+    upload: &Upload,
+    duplicate: Option<&Attachment>,
+) -> Response {
+    let fields = errors
+        .0
+        .iter()
+        .map(|f| ProblemField {
+            field: f.field.into(),
+            code: f.message.trim_start_matches("error-").into(),
+            message: if f.field == "file" {
+                file_message(tr, f.message, upload.content.len(), duplicate)
+            } else {
+                tr.t(f.message)
+            },
+        })
+        .collect();
+    problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", tr.t("problem-invalid-input"), fields)
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/attachments/{attachment_id}/content", tag = "attachments",

@@ -1,25 +1,32 @@
 //! Coordination in the API: meetings and action points, agreements, trainings, good practices and
 //! the data-sharing setting for referrals; the same services and rules as the pages.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use cnrm_app::coordination::{
     self as c, AgreementAction, AgreementView, MeetingView, PracticeAction, PracticeView, TrainingView,
 };
+use cnrm_app::{agreement_documents, AppError};
 use cnrm_domain::coordination::{
     ActionPointInput, ActionUpdateInput, AgreementInput, MeetingInput, ParticipantInput, PracticeInput, PracticeStatus,
     TrainingInput,
 };
 use cnrm_domain::paging::{PageQuery, PageRequest};
-use cnrm_store::{ActionPoint, Agreement, Meeting, Practice, Training, TrainingParticipant, TrainingSummary};
+use cnrm_store::{
+    ActionPoint, Agreement, AgreementDocument, Meeting, Practice, Training, TrainingParticipant, TrainingSummary,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::attachments::{fail, invalid_upload, read_api_upload, FileContent};
 use super::problem::{LocalizedApiError, Problem};
 use super::{Api, ApiJson};
+use crate::context::MAX_MULTIPART_BYTES;
+use crate::pages::attachments::stored_file_response;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -31,9 +38,17 @@ pub fn router() -> Router<AppState> {
         .route("/agreements", get(list_agreements).post(create_agreement))
         .route("/agreements/{id}", get(get_agreement).put(update_agreement))
         .route("/agreements/{id}/action", post(act_on_agreement))
+        .route(
+            "/agreements/{id}/documents",
+            get(list_agreement_documents)
+                .post(upload_agreement_document)
+                .layer(DefaultBodyLimit::max(MAX_MULTIPART_BYTES)),
+        )
+        .route("/agreements/{id}/documents/{document_id}/content", get(agreement_document_content))
         .route("/trainings", get(list_trainings).post(create_training))
-        .route("/trainings/{id}", get(get_training))
+        .route("/trainings/{id}", get(get_training).put(update_training))
         .route("/trainings/{id}/participants", post(add_participant))
+        .route("/trainings/{id}/participants/{participant_id}", put(update_participant).delete(remove_participant))
         .route("/practices", get(list_practices).post(create_practice))
         .route("/practices/{id}", get(get_practice).put(update_practice))
         .route("/practices/{id}/action", post(act_on_practice))
@@ -92,6 +107,27 @@ pub struct MeetingUpdate {
 pub struct AgreementUpdate {
     #[serde(flatten)]
     pub agreement: AgreementInput,
+    pub version: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TrainingUpdate {
+    #[serde(flatten)]
+    pub training: TrainingInput,
+    pub version: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ParticipantUpdate {
+    #[serde(flatten)]
+    pub participant: ParticipantInput,
+    pub version: i64,
+}
+
+/// The version of the record that was read.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+pub struct VersionQuery {
     pub version: i64,
 }
 
@@ -293,6 +329,107 @@ pub async fn add_participant(
 ) -> ApiResult<(StatusCode, Json<TrainingParticipant>)> {
     let participant = c::add_participant(&state.app, &api.actor, id, &input).await.map_err(api.fail())?;
     Ok((StatusCode::CREATED, Json(participant)))
+}
+
+#[utoipa::path(put, path = "/api/v1/trainings/{id}", tag = "coordination", security(("bearer" = [])),
+    request_body = TrainingUpdate,
+    responses((status = 200, body = Training), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_training(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<Uuid>,
+    ApiJson(input): ApiJson<TrainingUpdate>,
+) -> ApiResult<Json<Training>> {
+    let saved = c::update_training(&state.app, &api.actor, id, input.version, &input.training).await;
+    Ok(Json(saved.map_err(api.fail())?))
+}
+
+#[utoipa::path(put, path = "/api/v1/trainings/{id}/participants/{participant_id}", tag = "coordination",
+    security(("bearer" = [])), request_body = ParticipantUpdate,
+    responses((status = 200, body = TrainingParticipant), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_participant(
+    State(state): State<AppState>,
+    api: Api,
+    Path((id, participant_id)): Path<(Uuid, Uuid)>,
+    ApiJson(input): ApiJson<ParticipantUpdate>,
+) -> ApiResult<Json<TrainingParticipant>> {
+    let saved =
+        c::update_participant(&state.app, &api.actor, id, participant_id, input.version, &input.participant).await;
+    Ok(Json(saved.map_err(api.fail())?))
+}
+
+/// Removes a participant recorded by mistake (the removal is audited).
+#[utoipa::path(delete, path = "/api/v1/trainings/{id}/participants/{participant_id}", tag = "coordination",
+    security(("bearer" = [])), params(VersionQuery),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+pub async fn remove_participant(
+    State(state): State<AppState>,
+    api: Api,
+    Path((id, participant_id)): Path<(Uuid, Uuid)>,
+    Query(q): Query<VersionQuery>,
+) -> ApiResult<StatusCode> {
+    c::remove_participant(&state.app, &api.actor, id, participant_id, q.version).await.map_err(api.fail())?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The upload form of an agreement's signed document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AgreementDocumentUpload {
+    /// Optional, at most 500 characters.
+    pub description: Option<String>,
+    /// PDF, JPEG, PNG, WebP, Word, Excel or OpenDocument (decided from the file's bytes), at most 5 MiB.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// An agreement's document versions, the one in force first.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/documents", tag = "coordination", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AgreementDocument>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_agreement_documents(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<AgreementDocument>>> {
+    let (_, documents) = agreement_documents::of_agreement(&state.app, &api.actor, id).await.map_err(api.fail())?;
+    Ok(Json(documents))
+}
+
+/// Uploads a new version of the signed document: it replaces the one in force, which is kept.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/documents", tag = "coordination", security(("bearer" = [])),
+    request_body(content = AgreementDocumentUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = AgreementDocument), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn upload_agreement_document(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<Uuid>,
+    request: Request,
+) -> Result<(StatusCode, Json<AgreementDocument>), Response> {
+    let tr = api.tr;
+    let upload = read_api_upload(request, &state, tr).await?;
+    match agreement_documents::add(&state.app, &api.actor, id, &upload).await {
+        Ok(stored) => Ok((StatusCode::CREATED, Json(stored))),
+        Err(AppError::Invalid(errors)) => Err(invalid_upload(tr, &errors, &upload, None)),
+        Err(e) => Err(fail(e, tr)),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/documents/{document_id}/content", tag = "coordination",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The file, with its media type and `Content-Disposition: attachment`",
+        body = FileContent, content_type = "application/octet-stream"),
+        (status = 404, body = Problem), (status = 500, body = Problem)))]
+pub async fn agreement_document_content(
+    State(state): State<AppState>,
+    api: Api,
+    Path((id, document_id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    let file = agreement_documents::download(&state.app, &api.actor, id, document_id).await.map_err(api.fail())?;
+    Ok(stored_file_response(&file.document.file_name, file.document.file_type, file.content))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

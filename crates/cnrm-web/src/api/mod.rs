@@ -9,11 +9,13 @@ pub mod counselling;
 pub mod gaps;
 pub mod household;
 pub mod identity;
+pub mod indicators;
 pub mod interventions;
 pub mod plans;
 pub mod problem;
 pub mod projects;
 pub mod referrals;
+pub mod surveys;
 pub mod transfers;
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -57,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::router())
         .merge(catalogue::router())
         .merge(gaps::router())
+        .merge(indicators::router())
         .merge(referrals::router())
         .merge(transfers::router())
         .merge(plans::router())
@@ -64,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(interventions::router())
         .merge(coordination::router())
         .merge(counselling::router())
+        .merge(surveys::router())
         .merge(attachments::router())
         .merge(household::router())
         .merge(identity::router())
@@ -414,6 +418,7 @@ impl Modify for BearerSecurity {
         catalogue::list_services, catalogue::create_service, catalogue::get_service, catalogue::update_service,
         catalogue::submit_service, catalogue::validate_service,
         gaps::get_gaps,
+        indicators::list_indicators, indicators::get_indicator,
         referrals::send_referral, referrals::case_referrals, referrals::incoming_referrals, referrals::received_referral,
         referrals::act_on_referral,
         transfers::propose_transfer, transfers::list_transfers, transfers::get_transfer, transfers::act_on_transfer,
@@ -426,6 +431,7 @@ impl Modify for BearerSecurity {
         interventions::lock_period, interventions::unlock_period, interventions::reopen_period,
         counselling::list_sessions, counselling::add_session, counselling::list_needs_assessments,
         counselling::add_needs_assessment, counselling::list_skills_assessments, counselling::add_skills_assessment,
+        surveys::list_surveys, surveys::submit_survey, surveys::list_questionnaires, surveys::get_questionnaire,
         attachments::list_attachments, attachments::upload_attachment, attachments::attachment_content,
         attachments::remove_attachment,
         household::family_links, household::add_family_link, household::remove_family_link, household::case_tasks,
@@ -437,6 +443,9 @@ impl Modify for BearerSecurity {
         coordination::list_agreements, coordination::create_agreement, coordination::get_agreement,
         coordination::update_agreement, coordination::act_on_agreement, coordination::list_trainings,
         coordination::create_training, coordination::get_training, coordination::add_participant,
+        coordination::update_training, coordination::update_participant, coordination::remove_participant,
+        coordination::list_agreement_documents, coordination::upload_agreement_document,
+        coordination::agreement_document_content,
         coordination::list_practices, coordination::create_practice, coordination::get_practice,
         coordination::update_practice, coordination::act_on_practice, coordination::get_data_sharing,
         coordination::put_data_sharing

@@ -14,7 +14,7 @@ use cnrm_app::attachments::{self, Upload};
 use cnrm_app::AppError;
 use cnrm_domain::attachment::{self as rules, AttachmentKind, MAX_ATTACHMENT_BYTES};
 use cnrm_domain::FieldErrors;
-use cnrm_store::{Attachment, User};
+use cnrm_store::Attachment;
 use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -133,15 +133,16 @@ struct Retry {
     removal: Option<(Uuid, String, Option<String>)>,
 }
 
-async fn names(state: &AppState, tr: Tr, ids: impl Iterator<Item = Uuid>) -> Result<HashMap<Uuid, String>, PageError> {
-    let mut names = HashMap::new();
-    for id in ids {
-        if let std::collections::hash_map::Entry::Vacant(entry) = names.entry(id) {
-            let user: Option<User> = state.app.db.user(id).await.in_locale(tr)?;
-            entry.insert(user.map(|u| u.display_name).unwrap_or_else(|| "—".into()));
-        }
-    }
-    Ok(names)
+/// The display names of the users who did something on a list, read in one query.
+pub(crate) async fn names(
+    state: &AppState,
+    tr: Tr,
+    ids: impl Iterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, PageError> {
+    let mut ids: Vec<Uuid> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(state.app.db.user_display_names(&ids).await.in_locale(tr)?.into_iter().collect())
 }
 
 async fn page(state: &AppState, auth: &Auth, id: Uuid, retry: Retry) -> Result<AttachmentsPage, PageError> {
@@ -258,12 +259,18 @@ pub async fn download(
 
 /// The response carrying a file, for the pages and the API alike.
 pub(crate) fn file_response(file: attachments::Download) -> Response {
-    let a = &file.attachment;
-    let disposition = HeaderValue::from_str(&rules::content_disposition(&a.file_name))
+    let a = file.attachment;
+    stored_file_response(&a.file_name, a.file_type, file.content)
+}
+
+/// A stored file sent back: always as a download, never shown inline, never cached, its type as
+/// recognised on upload.
+pub(crate) fn stored_file_response(file_name: &str, file_type: rules::FileType, content: Vec<u8>) -> Response {
+    let disposition = HeaderValue::from_str(&rules::content_disposition(file_name))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
-    let mut response = Response::new(Body::from(file.content));
+    let mut response = Response::new(Body::from(content));
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.file_type.mime()));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(file_type.mime()));
     headers.insert(header::CONTENT_DISPOSITION, disposition);
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));

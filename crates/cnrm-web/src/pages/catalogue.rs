@@ -137,14 +137,15 @@ pub async fn list(
         organisation: q.organisation.clone(),
         status: q.status.clone(),
     };
-    let (page, errors) = match catalogue::list(&state.app, &auth.actor, &query, &request).await {
+    // Read once: for the place filter and for the names shown.
+    let units = state.app.db.admin_units().await.in_locale(tr)?;
+    let (page, errors) = match catalogue::list_among(&state.app, &auth.actor, &query, &request, &units).await {
         Ok(page) => (page, FieldErrors::new()),
         Err(AppError::Invalid(errors)) => {
             (cnrm_domain::paging::Page { items: Vec::new(), total: 0, page: 1, per_page: request.per_page }, errors)
         }
         Err(e) => return Err(PageError::App(e, tr)),
     };
-    let units = state.app.db.admin_units().await.in_locale(tr)?;
     let names = state.app.db.organisation_names().await.in_locale(tr)?;
     let queue = if auth.actor.holds(Permission::CoordinationValidate) {
         let queued =

@@ -4,14 +4,18 @@
 
 use askama::Template;
 use axum::body::Bytes;
+use axum::extract::Request;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use cnrm_app::agreement_documents;
 use cnrm_app::coordination::{self as c, AgreementAction, PracticeAction};
 use cnrm_app::AppError;
+use cnrm_domain::attachment::{human_size, MAX_ATTACHMENT_BYTES};
 use cnrm_domain::coordination::{
     ActionPointInput, ActionStatus, ActionUpdateInput, AgreementInput, AgreementStatus, AgreementType, MeetingInput,
-    MeetingLevel, ParticipantInput, ParticipantSex, PracticeInput, PracticeStatus, TrainingInput, TrainingTopic,
+    MeetingLevel, ParticipantInput, ParticipantSex, PracticeInput, PracticeLinkInput, PracticeStatus, TrainingInput,
+    TrainingTopic,
 };
 use cnrm_domain::lifecycle::plan::Dimension;
 use cnrm_domain::paging::{PageQuery, PageRequest};
@@ -20,6 +24,7 @@ use cnrm_store::{AdminUnit, OrganisationName};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::attachments::{file_message, read_upload, stored_file_response};
 use super::cases::{choices, organisation_label, show_date, unit_name, Choice, UnitGroup};
 use super::{render, render_status, Layout, ListView, Rejection, StatusListQuery};
 use crate::context::Auth;
@@ -44,8 +49,9 @@ fn bad_form<E>(tr: Tr) -> impl Fn(E) -> PageError {
     move |_| PageError::App(AppError::Invalid(FieldErrors::new()), tr)
 }
 
+/// The version of the record the form was read at.
 #[derive(Deserialize)]
-struct VersionField {
+pub struct VersionField {
     #[serde(default)]
     version: i64,
 }
@@ -754,11 +760,38 @@ pub async fn update_agreement(
     }
 }
 
+/// One version of an agreement's signed document, in the list.
+struct DocumentRow {
+    id: Uuid,
+    file_name: String,
+    file_type: String,
+    size: String,
+    added: String,
+    description: String,
+    /// The latest version: the one in force.
+    current: bool,
+}
+
+/// What the document upload form brings back when refused.
+#[derive(Default)]
+struct DocumentRetry {
+    description: String,
+    file_error: Option<String>,
+}
+
+/// What the file input offers to choose (the server decides from the bytes all the same).
+const DOCUMENT_ACCEPT: &str = ".pdf,.jpg,.jpeg,.png,.webp,.doc,.docx,.xls,.xlsx,.odt,.ods";
+
 #[derive(Template)]
 #[template(path = "coordination/agreement.html")]
 struct AgreementPage {
     l: Layout,
     id: Uuid,
+    documents: Vec<DocumentRow>,
+    may_upload: bool,
+    upload: DocumentRetry,
+    limit: String,
+    accept: &'static str,
     title: String,
     status: String,
     renewal_due: bool,
@@ -772,6 +805,7 @@ struct AgreementPage {
     alert: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn agreement_page(
     state: &AppState,
     auth: &Auth,
@@ -779,10 +813,31 @@ async fn agreement_page(
     reason: String,
     errors: FieldErrors,
     alert: Option<String>,
+    upload: DocumentRetry,
 ) -> Result<AgreementPage, PageError> {
     let tr = auth.ctx.tr;
-    let view = c::agreement(&state.app, &auth.actor, id).await.in_locale(tr)?;
+    let (view, documents) = agreement_documents::of_agreement(&state.app, &auth.actor, id).await.in_locale(tr)?;
     let names = names(state, tr).await?;
+    let people = super::attachments::names(state, tr, documents.iter().filter_map(|d| d.uploaded_by)).await?;
+    let documents = documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| DocumentRow {
+            id: d.id,
+            file_name: d.file_name.clone(),
+            file_type: tr.t(&d.file_type.label_key()),
+            size: human_size(d.size_bytes.max(0) as u64, tr.locale),
+            added: tr.t_with(
+                "attachment-added-by",
+                [
+                    ("date", tr.datetime(&d.created_at)),
+                    ("name", d.uploaded_by.and_then(|u| people.get(&u).cloned()).unwrap_or_else(|| "—".into())),
+                ],
+            ),
+            description: d.description.clone(),
+            current: i == 0,
+        })
+        .collect();
     let a = &view.agreement;
     let dash = |s: &str| if s.is_empty() { "—".to_string() } else { s.to_string() };
     let mut facts = vec![
@@ -804,6 +859,11 @@ async fn agreement_page(
     Ok(AgreementPage {
         l: Layout::new(&auth.ctx, a.title.clone()),
         id,
+        documents,
+        may_upload: agreement_documents::may_upload(&view),
+        upload,
+        limit: human_size(MAX_ATTACHMENT_BYTES as u64, tr.locale),
+        accept: DOCUMENT_ACCEPT,
         title: a.title.clone(),
         status: tr.t(&view.status_today.label_key()),
         renewal_due: view.renewal_due,
@@ -823,7 +883,7 @@ pub async fn show_agreement(
     auth: Auth,
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
-    render(agreement_page(&state, &auth, id, String::new(), FieldErrors::new(), None).await?)
+    render(agreement_page(&state, &auth, id, String::new(), FieldErrors::new(), None, DocumentRetry::default()).await?)
 }
 
 pub async fn act_on_agreement(
@@ -838,9 +898,53 @@ pub async fn act_on_agreement(
         Err(rejection) => {
             let status = rejection.status();
             let (errors, alert) = rejection.messages(tr, "coordination-stale");
-            render_status(status, agreement_page(&state, &auth, id, form.reason, errors, alert).await?)
+            let page = agreement_page(&state, &auth, id, form.reason, errors, alert, DocumentRetry::default());
+            render_status(status, page.await?)
         }
     }
+}
+
+/// Uploads a new version of the signed document; refused, the page comes back with the reason
+/// next to the field.
+pub async fn upload_agreement_document(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    request: Request,
+) -> Result<Response, PageError> {
+    let tr = auth.ctx.tr;
+    let upload = match read_upload(request, &state).await {
+        Ok(upload) => upload,
+        Err((status, e)) => {
+            tracing::warn!(error = %e, "unreadable upload form");
+            return Err(PageError::Status(status, tr));
+        }
+    };
+    let rejection = match Rejection::of(agreement_documents::add(&state.app, &auth.actor, id, &upload).await, tr)? {
+        Ok(_) => return Ok(Redirect::to(&format!("/agreements/{id}?msg=agreement-document-added")).into_response()),
+        Err(rejection) => rejection,
+    };
+    let status = rejection.status();
+    let mut retry = DocumentRetry { description: upload.description.clone(), file_error: None };
+    let (errors, alert) = match rejection {
+        Rejection::Invalid(errors) => {
+            retry.file_error = errors.for_field("file").map(|key| file_message(tr, key, upload.content.len(), None));
+            (errors, None)
+        }
+        other => other.messages(tr, "coordination-stale"),
+    };
+    let page = agreement_page(&state, &auth, id, String::new(), errors, alert, retry);
+    render_status(status, page.await?)
+}
+
+/// Sends a version of the signed document to someone who may see the agreement.
+pub async fn download_agreement_document(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, document_id)): Path<(Uuid, Uuid)>,
+) -> Result<Response, PageError> {
+    let file = agreement_documents::download(&state.app, &auth.actor, id, document_id).await.in_locale(auth.ctx.tr)?;
+    Ok(stored_file_response(&file.document.file_name, file.document.file_type, file.content))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -921,18 +1025,37 @@ pub async fn trainings(
 #[template(path = "coordination/training_form.html")]
 struct TrainingFormPage {
     l: Layout,
+    action: String,
+    version: Option<i64>,
+    cancel: String,
     topics: Vec<Choice>,
     form: TrainingInput,
     errors: FieldErrors,
+    alert: Option<String>,
 }
 
-fn training_form_page(auth: &Auth, form: TrainingInput, errors: FieldErrors) -> TrainingFormPage {
+/// The training form: a new one (`edited` none) or the one of training `edited` read at `version`.
+fn training_form_page(
+    auth: &Auth,
+    edited: Option<(Uuid, i64)>,
+    form: TrainingInput,
+    errors: FieldErrors,
+    alert: Option<String>,
+) -> TrainingFormPage {
     let tr = auth.ctx.tr;
+    let (title, action) = match edited {
+        Some((id, _)) => (tr.t_with("training-edit", &[("title", form.title.clone())]), format!("/trainings/{id}")),
+        None => (tr.t("training-new"), "/trainings".to_string()),
+    };
     TrainingFormPage {
-        l: Layout::new(&auth.ctx, tr.t("training-new")),
+        l: Layout::new(&auth.ctx, title),
+        cancel: if edited.is_some() { action.clone() } else { "/trainings".into() },
+        action,
+        version: edited.map(|(_, v)| v),
         topics: choices(tr, &TrainingTopic::ALL, TrainingTopic::code, TrainingTopic::label_key, &[&form.topic]),
         form,
         errors,
+        alert,
     }
 }
 
@@ -941,7 +1064,7 @@ pub async fn new_training(auth: Auth) -> Result<Response, PageError> {
     if !c::may_record(&auth.actor) {
         return Err(forbidden(&auth));
     }
-    render(training_form_page(&auth, TrainingInput::default(), FieldErrors::new()))
+    render(training_form_page(&auth, None, TrainingInput::default(), FieldErrors::new(), None))
 }
 
 pub async fn create_training(
@@ -953,13 +1076,134 @@ pub async fn create_training(
     match c::create_training(&state.app, &auth.actor, &form).await {
         Ok(t) => Ok(Redirect::to(&format!("/trainings/{}?msg=created", t.id)).into_response()),
         Err(AppError::Invalid(errors)) => {
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, training_form_page(&auth, form, errors))
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, training_form_page(&auth, None, form, errors, None))
         }
         Err(e) => Err(PageError::App(e, tr)),
     }
 }
 
+pub async fn edit_training(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    let view = c::training(&state.app, &auth.actor, id).await.in_locale(auth.ctx.tr)?;
+    if !view.may_change {
+        return Err(forbidden(&auth));
+    }
+    let t = &view.training;
+    render(training_form_page(&auth, Some((id, t.version)), c::training_input(t), FieldErrors::new(), None))
+}
+
+pub async fn update_training(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let tr = auth.ctx.tr;
+    let form: TrainingInput = serde_html_form::from_bytes(&body).map_err(bad_form(tr))?;
+    let VersionField { version } = serde_html_form::from_bytes(&body).map_err(bad_form(tr))?;
+    match Rejection::of(c::update_training(&state.app, &auth.actor, id, version, &form).await, tr)? {
+        Ok(_) => Ok(Redirect::to(&format!("/trainings/{id}?msg=saved")).into_response()),
+        Err(rejection) => {
+            let status = rejection.status();
+            let (errors, alert) = rejection.messages(tr, "coordination-stale");
+            render_status(status, training_form_page(&auth, Some((id, version)), form, errors, alert))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "coordination/participant_form.html")]
+struct ParticipantFormPage {
+    l: Layout,
+    training_id: Uuid,
+    participant_id: Uuid,
+    version: i64,
+    sexes: Vec<Choice>,
+    organisations: Vec<Choice>,
+    form: ParticipantInput,
+    errors: FieldErrors,
+    alert: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn participant_form_page(
+    state: &AppState,
+    auth: &Auth,
+    training_id: Uuid,
+    participant_id: Uuid,
+    version: i64,
+    form: ParticipantInput,
+    errors: FieldErrors,
+    alert: Option<String>,
+) -> Result<ParticipantFormPage, PageError> {
+    let tr = auth.ctx.tr;
+    let names = names(state, tr).await?;
+    Ok(ParticipantFormPage {
+        l: Layout::new(&auth.ctx, tr.t_with("training-participant-edit", &[("name", form.name.clone())])),
+        training_id,
+        participant_id,
+        version,
+        sexes: choices(tr, &ParticipantSex::ALL, ParticipantSex::code, ParticipantSex::label_key, &[&form.sex]),
+        organisations: organisation_choices(&names, std::slice::from_ref(&form.organisation_id), None),
+        form,
+        errors,
+        alert,
+    })
+}
+
+pub async fn edit_participant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, participant_id)): Path<(Uuid, Uuid)>,
+) -> Result<Response, PageError> {
+    let tr = auth.ctx.tr;
+    let view = c::training(&state.app, &auth.actor, id).await.in_locale(tr)?;
+    if !view.may_change {
+        return Err(forbidden(&auth));
+    }
+    let p = view.participants.iter().find(|p| p.id == participant_id).ok_or(PageError::App(AppError::NotFound, tr))?;
+    let form = c::participant_input(p);
+    let page = participant_form_page(&state, &auth, id, participant_id, p.version, form, FieldErrors::new(), None);
+    render(page.await?)
+}
+
+pub async fn update_participant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, participant_id)): Path<(Uuid, Uuid)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let tr = auth.ctx.tr;
+    let form: ParticipantInput = serde_html_form::from_bytes(&body).map_err(bad_form(tr))?;
+    let VersionField { version } = serde_html_form::from_bytes(&body).map_err(bad_form(tr))?;
+    let saved = c::update_participant(&state.app, &auth.actor, id, participant_id, version, &form).await;
+    match Rejection::of(saved, tr)? {
+        Ok(_) => Ok(Redirect::to(&format!("/trainings/{id}?msg=saved")).into_response()),
+        Err(rejection) => {
+            let status = rejection.status();
+            let (errors, alert) = rejection.messages(tr, "coordination-stale");
+            let page = participant_form_page(&state, &auth, id, participant_id, version, form, errors, alert);
+            render_status(status, page.await?)
+        }
+    }
+}
+
+pub async fn remove_participant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, participant_id)): Path<(Uuid, Uuid)>,
+    Form(VersionField { version }): Form<VersionField>,
+) -> Result<Response, PageError> {
+    let tr = auth.ctx.tr;
+    c::remove_participant(&state.app, &auth.actor, id, participant_id, version).await.in_locale(tr)?;
+    Ok(Redirect::to(&format!("/trainings/{id}?msg=participant-removed")).into_response())
+}
+
 struct ParticipantRow {
+    id: Uuid,
     name: String,
     sex: String,
     organisation: String,
@@ -1036,6 +1280,7 @@ async fn training_page(
             .participants
             .iter()
             .map(|p| ParticipantRow {
+                id: p.id,
                 name: p.name.clone(),
                 sex: tr.t(&p.sex.label_key()),
                 organisation: organisation_label(&names, p.organisation_id),
@@ -1137,6 +1382,38 @@ pub async fn practices(
     })
 }
 
+/// One row of the practice form's linked interventions.
+struct LinkRow {
+    index: usize,
+    interventions: Vec<Choice>,
+    results: String,
+}
+
+/// Blank rows offered below the linked interventions, to link more.
+const BLANK_LINK_ROWS: usize = 2;
+
+/// The linked interventions as the form sends them: two lists of the same length, row by row.
+#[derive(Deserialize, Default)]
+struct LinkFields {
+    #[serde(default)]
+    link_intervention: Vec<String>,
+    #[serde(default)]
+    link_results: Vec<String>,
+}
+
+/// A practice form as sent: its fields and its rows of linked interventions.
+fn practice_form(body: &Bytes, tr: Tr) -> Result<PracticeInput, PageError> {
+    let mut form: PracticeInput = serde_html_form::from_bytes(body).map_err(bad_form(tr))?;
+    let links: LinkFields = serde_html_form::from_bytes(body).map_err(bad_form(tr))?;
+    let mut results = links.link_results.into_iter();
+    form.interventions = links
+        .link_intervention
+        .into_iter()
+        .map(|intervention_id| PracticeLinkInput { intervention_id, results: results.next().unwrap_or_default() })
+        .collect();
+    Ok(form)
+}
+
 #[derive(Template)]
 #[template(path = "coordination/practice_form.html")]
 struct PracticeFormPage {
@@ -1146,6 +1423,7 @@ struct PracticeFormPage {
     cancel: String,
     dimensions: Vec<Choice>,
     regions: Vec<Choice>,
+    links: Vec<LinkRow>,
     form: PracticeInput,
     errors: FieldErrors,
     alert: Option<String>,
@@ -1164,7 +1442,28 @@ async fn practice_form_page(
 ) -> Result<PracticeFormPage, PageError> {
     let tr = auth.ctx.tr;
     let units = state.app.db.admin_units().await.in_locale(tr)?;
+    let visible = cnrm_app::interventions::visible_to(&state.app, &auth.actor).await.in_locale(tr)?;
+    let blank = PracticeLinkInput::default();
+    let links = form
+        .interventions
+        .iter()
+        .chain(std::iter::repeat_n(&blank, BLANK_LINK_ROWS))
+        .enumerate()
+        .map(|(index, link)| LinkRow {
+            index,
+            interventions: visible
+                .iter()
+                .map(|i| Choice {
+                    code: i.id.to_string(),
+                    label: format!("{} ({})", i.title, show_date(tr, i.start_on)),
+                    selected: i.id.to_string() == link.intervention_id.trim(),
+                })
+                .collect(),
+            results: link.results.clone(),
+        })
+        .collect();
     Ok(PracticeFormPage {
+        links,
         l: Layout::new(&auth.ctx, title),
         cancel: if version.is_some() { action.clone() } else { "/practices".into() },
         action,
@@ -1200,12 +1499,9 @@ pub async fn new_practice(State(state): State<AppState>, auth: Auth) -> Result<R
     render(page.await?)
 }
 
-pub async fn create_practice(
-    State(state): State<AppState>,
-    auth: Auth,
-    Form(form): Form<PracticeInput>,
-) -> Result<Response, PageError> {
+pub async fn create_practice(State(state): State<AppState>, auth: Auth, body: Bytes) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
+    let form = practice_form(&body, tr)?;
     match Rejection::of(c::create_practice(&state.app, &auth.actor, &form).await, tr)? {
         Ok(p) => Ok(Redirect::to(&format!("/practices/{}?msg=created", p.id)).into_response()),
         Err(rejection) => {
@@ -1250,7 +1546,7 @@ pub async fn update_practice(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let tr = auth.ctx.tr;
-    let form: PracticeInput = serde_html_form::from_bytes(&body).map_err(bad_form(tr))?;
+    let form = practice_form(&body, tr)?;
     let VersionField { version } = serde_html_form::from_bytes(&body).map_err(bad_form(tr))?;
     match Rejection::of(c::update_practice(&state.app, &auth.actor, id, version, &form).await, tr)? {
         Ok(_) => Ok(Redirect::to(&format!("/practices/{id}?msg=saved")).into_response()),
@@ -1273,6 +1569,16 @@ pub async fn update_practice(
     }
 }
 
+/// A linked intervention on the practice page, with its figures.
+struct LinkedRow {
+    id: Uuid,
+    title: String,
+    organisation: String,
+    results: String,
+    targeted: i64,
+    reached: i64,
+}
+
 #[derive(Template)]
 #[template(path = "coordination/practice.html")]
 struct PracticePage {
@@ -1283,6 +1589,7 @@ struct PracticePage {
     summary: String,
     facts: Vec<(String, String)>,
     evidence: Vec<String>,
+    linked: Vec<LinkedRow>,
     may_edit: bool,
     may_submit: bool,
     may_validate: bool,
@@ -1328,6 +1635,18 @@ async fn practice_page(
         summary: p.summary.clone(),
         facts,
         evidence: p.evidence.clone(),
+        linked: view
+            .linked
+            .iter()
+            .map(|l| LinkedRow {
+                id: l.intervention_id,
+                title: l.title.clone(),
+                organisation: organisation_label(&names, l.organisation_id),
+                results: l.results.clone(),
+                targeted: l.targeted,
+                reached: l.reached,
+            })
+            .collect(),
         may_edit: view.may_edit,
         may_submit: owner && p.status.is_editable(),
         may_validate: view.may_validate && p.status == PracticeStatus::Submitted,

@@ -284,6 +284,7 @@ struct SettingsPage {
     errors: FieldErrors,
     /// Referrals require an active data-sharing agreement (saved by `pages::coordination`).
     data_sharing_required: bool,
+    public_page_enabled: bool,
 }
 
 async fn settings_page(
@@ -315,6 +316,7 @@ async fn settings_page(
         updated,
         errors,
         data_sharing_required: settings::referrals_require_data_sharing(&state.app).await.in_locale(tr)?,
+        public_page_enabled: settings::public_page_enabled(&state.app).await.in_locale(tr)?,
     })
 }
 

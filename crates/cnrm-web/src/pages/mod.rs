@@ -13,13 +13,16 @@ pub mod gaps;
 pub mod home;
 pub mod household;
 pub mod identity;
+pub mod indicators;
 pub mod interventions;
 pub mod ops;
 pub mod organisations;
 pub mod projects;
+pub mod public;
 pub mod referrals;
 pub mod roles;
 pub mod session;
+pub mod surveys;
 pub mod transfers;
 pub mod users;
 pub mod work;
@@ -69,6 +72,8 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/transfers", "nav-transfers", Some(Permission::CaseWrite)),
     ("/coordination", "nav-coordination", Some(Permission::CoordinationRead)),
     ("/gaps", "nav-gaps", Some(Permission::CoordinationRead)),
+    ("/dashboard", "nav-dashboard", Some(Permission::AggregatesRead)),
+    ("/indicators", "nav-indicators", Some(Permission::AggregatesRead)),
     ("/organisations", "nav-organisations", Some(Permission::OrganisationRead)),
     ("/users", "nav-users", Some(Permission::UserRead)),
     ("/audit", "nav-audit", Some(Permission::AuditRead)),
@@ -76,6 +81,7 @@ const NAV: &[(&str, &str, Option<Permission>)] = &[
     ("/roles", "nav-roles", Some(Permission::UserManage)),
     ("/admin/code-of-conduct", "nav-conduct-admin", Some(Permission::PlatformConfigure)),
     ("/admin/settings", "nav-settings-admin", Some(Permission::PlatformConfigure)),
+    ("/admin/questionnaires", "nav-questionnaires-admin", Some(Permission::PlatformConfigure)),
     ("/account", "nav-account", None),
 ];
 

@@ -78,6 +78,8 @@ struct WorkPage {
     cases: Block<CaseRow>,
     recent: Block<RecentRow>,
     tasks: Block<TaskRow>,
+    /// Surveys due (the task row's shape: case, what, when).
+    surveys: Block<TaskRow>,
     plans: Block<PlanRow>,
     referrals: Block<ReferralRow>,
     transfers: Block<TransferRow>,
@@ -140,6 +142,21 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             overdue: t.task.due_on < today,
         })
         .collect();
+    let surveys = queue
+        .surveys_due
+        .into_iter()
+        .map(|s| TaskRow {
+            case_id: s.survey.case_id,
+            case_number: s.case_number,
+            label: if s.survey.months_after_baseline == 0 {
+                tr.t(&s.survey.kind.label_key())
+            } else {
+                tr.t_with("survey-follow-up-months", &[("months", s.survey.months_after_baseline.to_string())])
+            },
+            due: show_date(tr, s.survey.due_on),
+            overdue: s.survey.due_on < today,
+        })
+        .collect();
     let plans = queue
         .plans_to_approve
         .into_iter()
@@ -171,6 +188,7 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
         cases: Block::new(cases, holds(Permission::CaseRead)),
         recent: Block::new(recent, false),
         tasks: Block::new(tasks, holds(Permission::CaseRead)),
+        surveys: Block::new(surveys, false),
         plans: Block::new(plans, holds(Permission::PlanApprove)),
         referrals: Block::new(referrals, holds(Permission::ReferralReceive)),
         transfers: Block::new(transfers, cnrm_app::transfers::may_handle(&auth.actor)),

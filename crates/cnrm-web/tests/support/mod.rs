@@ -258,3 +258,88 @@ pub fn today_fr() -> String {
     let d = OffsetDateTime::now_utc().date();
     format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
 }
+
+// Multipart uploads, as a browser sends them, and raw replies (files are not text).
+
+pub const BOUNDARY: &str = "----cnrmTestBoundary7MA4YWxkTrZu0gW";
+
+/// One part of a multipart form.
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    File(&'a str, &'a str, &'a [u8]),
+}
+
+pub fn multipart(parts: &[Part]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match part {
+            Part::Text(name, value) => {
+                body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes());
+                body.extend_from_slice(value.as_bytes());
+            }
+            Part::File(name, file_name, content) => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                         Content-Type: application/pdf\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(content);
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// A response with its body as bytes (files are not text).
+pub struct Raw {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Raw {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+pub async fn send(p: &Platform, request: Request<Body>) -> Raw {
+    let response = p.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024).await.unwrap().to_vec();
+    Raw { status, headers, body }
+}
+
+pub fn cookies(client: &Client) -> String {
+    client.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+}
+
+/// The CSRF token the forms of a page carry.
+pub fn form_token(html: &str) -> String {
+    csrf_in(html).expect("a form with a CSRF token")
+}
+
+/// Posts a multipart form as the browser of this logged-in client.
+pub async fn post_multipart(p: &Platform, client: &Client, path: &str, parts: &[Part<'_>]) -> Raw {
+    let request = Request::post(path)
+        .header(header::COOKIE, cookies(client))
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(Body::from(multipart(parts)))
+        .unwrap();
+    send(p, request).await
+}
+
+pub async fn get_raw(p: &Platform, client: &Client, path: &str) -> Raw {
+    let request = Request::get(path).header(header::COOKIE, cookies(client)).body(Body::empty()).unwrap();
+    send(p, request).await
+}
