@@ -9,37 +9,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { TIMEOUTS, startServer, launchBrowser, screenshot, expectPath, submitAndWait, logInFresh } from './support.mjs';
+import { withServerAndBrowser, screenshot, expectPath, submitAndWait, logInFresh } from './support.mjs';
 
 const PASSWORD = 'Demo-CNRM-2024';
 
-let server;
-let browser;
-
-before(
-  async () => {
-    server = await startServer();
-    try {
-      browser = await launchBrowser();
-    } catch (err) {
-      await server.stop();
-      throw err;
-    }
-  },
-  { timeout: TIMEOUTS.serverStart + TIMEOUTS.browserLaunch + 30_000 },
-);
-
-after(
-  async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  },
-  { timeout: 30_000 },
-);
+const running = withServerAndBrowser(before, after);
 
 /** A fresh French browser context, logged in as `username` (code of conduct accepted). */
 function logIn(username) {
-  return logInFresh(browser, server.baseURL, username, PASSWORD);
+  return logInFresh(running.browser, running.server.baseURL, username, PASSWORD);
 }
 
 async function failWithContext(page, step, err) {

@@ -13,8 +13,7 @@ import assert from 'node:assert/strict';
 
 import {
   TIMEOUTS,
-  startServer,
-  launchBrowser,
+  withServerAndBrowser,
   screenshot,
   currentPath,
   expectPath,
@@ -27,29 +26,7 @@ import {
 
 const CASE_WORKER = { username: 'oim.agent', password: 'Demo-CNRM-2024', displayName: 'Mariam Sissoko' };
 
-let server;
-let browser;
-
-before(
-  async () => {
-    server = await startServer();
-    try {
-      browser = await launchBrowser();
-    } catch (err) {
-      await server.stop();
-      throw err;
-    }
-  },
-  { timeout: TIMEOUTS.serverStart + TIMEOUTS.browserLaunch + 30_000 },
-);
-
-after(
-  async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  },
-  { timeout: 30_000 },
-);
+const running = withServerAndBrowser(before, after);
 
 async function fillLogin(page, username, password) {
   for (const [selector, value] of [
@@ -71,8 +48,8 @@ test(
   { timeout: 5 * 60_000 },
   async () => {
     // A browser in Mali: French. The interface must be French before any choice is made.
-    const context = await browser.newContext({
-      baseURL: server.baseURL,
+    const context = await running.browser.newContext({
+      baseURL: running.server.baseURL,
       locale: 'fr-FR',
       viewport: { width: 1280, height: 800 },
     });
@@ -192,7 +169,7 @@ test(
         (shot ? `screenshot: ${shot}\n` : '') +
         (pageErrors.length ? `JavaScript errors: ${pageErrors.join('; ')}\n` : '') +
         (serverErrors.length ? `server errors: ${serverErrors.join('; ')}\n` : '') +
-        server.logs();
+        running.server.logs();
       throw err;
     } finally {
       await context.close().catch(() => {});
@@ -236,7 +213,7 @@ function isoDay(days = 0) {
 
 /** A fresh French browser context and page, failing the test on JavaScript errors and 5xx answers. */
 async function freshPage(errors) {
-  const context = await browser.newContext({ baseURL: server.baseURL, locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
+  const context = await running.browser.newContext({ baseURL: running.server.baseURL, locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUTS.action);
   page.setDefaultNavigationTimeout(TIMEOUTS.navigation);
@@ -373,7 +350,7 @@ test(
         `[step: ${step}] ${err.message}\npage: ${page?.url()}\npage text: ${body}\n` +
         (shot ? `screenshot: ${shot}\n` : '') +
         (errors.length ? `errors: ${errors.join('; ')}\n` : '') +
-        server.logs();
+        running.server.logs();
       throw err;
     } finally {
       for (const context of contexts) await context.close().catch(() => {});

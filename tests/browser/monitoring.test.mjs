@@ -11,9 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  TIMEOUTS,
-  startServer,
-  launchBrowser,
+  withServerAndBrowser,
   screenshot,
   currentPath,
   expectPath,
@@ -23,29 +21,7 @@ import {
 
 const PASSWORD = 'Demo-CNRM-2024';
 
-let server;
-let browser;
-
-before(
-  async () => {
-    server = await startServer();
-    try {
-      browser = await launchBrowser();
-    } catch (err) {
-      await server.stop();
-      throw err;
-    }
-  },
-  { timeout: TIMEOUTS.serverStart + TIMEOUTS.browserLaunch + 30_000 },
-);
-
-after(
-  async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  },
-  { timeout: 30_000 },
-);
+const running = withServerAndBrowser(before, after);
 
 async function failWithContext(page, step, err) {
   const shot = await screenshot(page, 'monitoring-failure').catch(() => null);
@@ -89,7 +65,7 @@ async function answerVisibleQuestions(page) {
 
 test('a case worker fills an RSS and sees its scores; the dashboard and the public page show the figures', { timeout: 8 * 60_000 }, async () => {
   // 1. The case worker opens one of their cases and its surveys tab.
-  const agent = await logInFresh(browser, server.baseURL, 'oim.agent', PASSWORD);
+  const agent = await logInFresh(running.browser, running.server.baseURL, 'oim.agent', PASSWORD);
   let step = 'open a case of the case worker';
   let casePath;
   try {
@@ -132,7 +108,7 @@ test('a case worker fills an RSS and sees its scores; the dashboard and the publ
   }
 
   // 2. The secretariat opens the national dashboard.
-  const sec = await logInFresh(browser, server.baseURL, 'secretariat', PASSWORD);
+  const sec = await logInFresh(running.browser, running.server.baseURL, 'secretariat', PASSWORD);
   step = 'open the dashboard';
   try {
     await submitAndWait(sec.page, 'nav a[href="/dashboard"]', 'the navigation entry of the dashboard');
@@ -154,7 +130,7 @@ test('a case worker fills an RSS and sees its scores; the dashboard and the publ
   }
 
   // 3. A visitor reads the public page without logging in.
-  const context = await browser.newContext({ baseURL: server.baseURL, locale: 'fr-FR' });
+  const context = await running.browser.newContext({ baseURL: running.server.baseURL, locale: 'fr-FR' });
   const page = await context.newPage();
   step = 'open the public page';
   try {

@@ -323,3 +323,31 @@ export async function logInFresh(browser, baseURL, username, password) {
   await expectPath(page, '/', `${username} after logging in`);
   return { context, page, errors };
 }
+
+/**
+ * Registers node:test hooks that start `cnrm serve --demo` and Chromium before the file's tests and
+ * stop both after them. Returns an object whose `server` and `browser` are set once started.
+ */
+export function withServerAndBrowser(before, after) {
+  const shared = { server: null, browser: null };
+  before(
+    async () => {
+      shared.server = await startServer();
+      try {
+        shared.browser = await launchBrowser();
+      } catch (err) {
+        await shared.server.stop();
+        throw err;
+      }
+    },
+    { timeout: TIMEOUTS.serverStart + TIMEOUTS.browserLaunch + 30_000 },
+  );
+  after(
+    async () => {
+      await shared.browser?.close().catch(() => {});
+      await shared.server?.stop();
+    },
+    { timeout: 30_000 },
+  );
+  return shared;
+}
