@@ -73,6 +73,10 @@ test_both_backends! {
         assert!(dashboard.body.contains("Tableau de bord national"));
         assert!(dashboard.body.contains("data-testid=\"dashboard-figures\""));
         assert!(dashboard.body.contains("<svg"), "charts drawn by the server");
+        assert!(
+            dashboard.body.contains("data-testid=\"provisional-weights\""),
+            "scores are shown with the notice that the shipped weights are provisional"
+        );
         assert!(dashboard.body.contains("/dashboard?programme=PILOTE-WEB&amp;region=ML01"), "regions link to their dashboard");
         let region = secretariat.get("/dashboard?programme=PILOTE-WEB&region=ML01").await;
         assert_eq!(region.status, StatusCode::OK);

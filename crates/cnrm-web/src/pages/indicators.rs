@@ -236,6 +236,8 @@ struct DetailPage {
     rows: Vec<RowView>,
     csv_href: String,
     api_href: String,
+    /// Said wherever a score is shown while the weights are provisional.
+    provisional: Option<String>,
     errors: FieldErrors,
 }
 
@@ -326,6 +328,10 @@ pub async fn detail(
             rows,
             csv_href: format!("/indicators/{}?format=csv&{query}{by}", indicator.code.code()),
             api_href: format!("/api/v1/indicators/{}?{query}{by}", indicator.code.code()),
+            provisional: match indicator.unit {
+                ValueUnit::Score => super::surveys::provisional_notice(&state, tr).await?,
+                _ => None,
+            },
             errors,
         },
     )
@@ -407,6 +413,8 @@ struct DashboardPage {
     map: String,
     unmapped: Vec<String>,
     charts: Vec<String>,
+    /// Said wherever a score is shown while the weights are provisional.
+    provisional: Option<String>,
     /// The dashboard has its own breakdowns: the form offers none.
     no_breakdowns: Vec<Choice>,
     errors: FieldErrors,
@@ -559,6 +567,7 @@ pub async fn dashboard(
             map,
             unmapped,
             charts,
+            provisional: super::surveys::provisional_notice(&state, tr).await?,
             no_breakdowns: Vec::new(),
             errors,
         },

@@ -158,6 +158,12 @@ async fn current_definitions(state: &AppState, tr: Tr) -> Result<Vec<(Questionna
     Ok(out)
 }
 
+/// The notice of a page showing scores, when a questionnaire in force still has provisional weights.
+pub async fn provisional_notice(state: &AppState, tr: Tr) -> Result<Option<String>, PageError> {
+    let current = current_definitions(state, tr).await?;
+    Ok(current.iter().any(|(v, _)| v.provisional_weights).then(|| provisional_note(tr, &current)))
+}
+
 /// The notice every page showing scores carries while weights are provisional.
 fn provisional_note(tr: Tr, current: &[(QuestionnaireVersion, Definition)]) -> String {
     let note = current
