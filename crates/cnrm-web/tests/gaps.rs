@@ -40,6 +40,11 @@ test_both_backends! {
         assert!(page.body.contains("href=\"/gaps?region=ML01&amp;"), "regions expand");
         assert!(page.body.contains("Logement"), "categories as columns");
         assert!(!page.body.contains("Bafoulabé (ML0101)"), "cercles only once their region is opened");
+        let map = page.body.split("data-testid=\"gaps-map\"").nth(1).expect("the map of uncovered needs");
+        let map = &map[..map.find("</figure>").unwrap()];
+        assert!(map.contains("<svg") && map.contains("href=\"/gaps?region=ML01&amp;from="), "a region opens its cercles");
+        let kayes = map.split("<title>Kayes").nth(1).expect("Kayes on the map");
+        assert!(kayes.starts_with("\u{a0}: 1</title>"), "Kayes's one uncovered need");
 
         // Kayes opened on housing: Bafoulabé has one returnee in need, with its status spelled out.
         let page = secretariat.get("/gaps?region=ML01&category=housing").await;

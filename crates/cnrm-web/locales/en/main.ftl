@@ -1678,3 +1678,8 @@ settings-public-enabled = Publish the public page
 timeline-survey-submit = Survey recorded
 timeline-survey-view = Surveys viewed
 timeline-survey-schedule = Survey scheduled
+
+gaps-map-title = Uncovered needs by region
+gaps-map-description = Map of the regions coloured by the number of returnees' needs that no published service nor ongoing intervention covers; the table gives the detail by category. Click a region to see its cercles.
+gaps-map-legend = Uncovered needs
+gaps-map-no-data = No data

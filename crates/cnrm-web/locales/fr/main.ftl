@@ -1678,3 +1678,8 @@ settings-public-enabled = Publier la page publique
 timeline-survey-submit = Enquête enregistrée
 timeline-survey-view = Enquêtes consultées
 timeline-survey-schedule = Enquête planifiée
+
+gaps-map-title = Besoins non couverts par région
+gaps-map-description = Carte des régions colorées selon le nombre de besoins de migrants de retour qu'aucun service publié ni aucune intervention en cours ne couvre ; le tableau donne le détail par catégorie. Cliquez sur une région pour voir ses cercles.
+gaps-map-legend = Besoins non couverts
+gaps-map-no-data = Pas de données

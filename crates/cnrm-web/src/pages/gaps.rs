@@ -62,8 +62,46 @@ struct GapsPage {
     headers: Vec<String>,
     rows: Vec<RegionView>,
     overlaps: Vec<OverlapView>,
+    /// The regions coloured by their uncovered needs; clicking one opens its cercles.
+    map: String,
     csv_href: String,
     errors: FieldErrors,
+}
+
+/// The matrix on the map: each region's needs without any service or intervention (returnee ×
+/// category), the same figures as the table's uncovered cells.
+fn uncovered_map(tr: Tr, matrix: &GapMatrix, selected: Option<&str>, from: &str, to: &str) -> String {
+    let regions: Vec<cnrm_charts::RegionValue> = matrix
+        .regions
+        .iter()
+        .map(|r| cnrm_charts::RegionValue {
+            code: r.region.pcode.clone(),
+            name: r.region.name.clone(),
+            value: cnrm_charts::Cell::Shown(
+                r.region
+                    .cells
+                    .iter()
+                    .filter(|c| c.coverage == Coverage::Uncovered)
+                    .map(|c| u64::try_from(c.needs).unwrap_or(0))
+                    .sum(),
+            ),
+        })
+        .collect();
+    cnrm_charts::choropleth(
+        cnrm_charts::Geography::mali(),
+        &regions,
+        selected,
+        |pcode| format!("/gaps?region={pcode}&from={from}&to={to}"),
+        &cnrm_charts::MapText {
+            id: "gaps-map".into(),
+            title: tr.t("gaps-map-title"),
+            description: tr.t("gaps-map-description"),
+            legend: tr.t("gaps-map-legend"),
+            no_data: tr.t("gaps-map-no-data"),
+        },
+        tr.locale,
+    )
+    .svg
 }
 
 fn class(coverage: Coverage) -> &'static str {
@@ -153,6 +191,8 @@ pub async fn page(State(state): State<AppState>, auth: Auth, Query(q): Query<Gap
         }
         _ => (q.from.trim().to_string(), q.to.trim().to_string()),
     };
+    let selected = Some(q.region.trim()).filter(|p| !p.is_empty());
+    let map = report.as_ref().map(|r| uncovered_map(tr, &r.matrix, selected, &from, &to)).unwrap_or_default();
     render_status(
         status,
         GapsPage {
@@ -178,6 +218,7 @@ pub async fn page(State(state): State<AppState>, auth: Auth, Query(q): Query<Gap
             headers,
             rows,
             overlaps,
+            map,
             csv_href: format!("/gaps.csv?{}", query_string(&q)),
             errors,
         },
