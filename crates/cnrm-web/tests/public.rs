@@ -81,6 +81,7 @@ test_both_backends! {
         let refused = worker.post("/admin/settings/public-page", &[]).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         assert_eq!(p.client().get("/public").await.status, StatusCode::OK, "still served");
+        assert!(p.client().get("/login").await.body.contains("href=\"/public\""), "linked from the login page");
 
         let mut admin = p.logged_in("admin").await;
         let settings = admin.get("/admin/settings").await;
@@ -88,6 +89,7 @@ test_both_backends! {
         let saved = admin.post("/admin/settings/public-page", &[]).await;
         assert!(saved.status.is_redirection(), "{}", saved.body);
         assert_eq!(p.client().get("/public").await.status, StatusCode::NOT_FOUND, "switched off");
+        assert!(!p.client().get("/login").await.body.contains("href=\"/public\""), "and no longer linked");
         assert!(p.audit_actions().await.iter().any(|(action, _)| action == "settings.update"));
 
         let saved = admin.post("/admin/settings/public-page", &[("enabled", "on")]).await;

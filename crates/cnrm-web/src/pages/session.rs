@@ -31,6 +31,8 @@ struct LoginPage {
     username: String,
     next: String,
     error: Option<String>,
+    /// Whether to link the public page (not when an administrator switched it off).
+    public_page: bool,
 }
 
 #[derive(Deserialize)]
@@ -39,12 +41,17 @@ pub struct NextQuery {
     next: String,
 }
 
-pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, PageError> {
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, PageError> {
     if ctx.user.is_some() {
         return Ok(Redirect::to(safe_next(&q.next)).into_response());
     }
+    let public_page = cnrm_app::settings::public_page_enabled(&state.app).await.in_locale(ctx.tr)?;
     let l = Layout::new(&ctx, ctx.tr.t("login-title"));
-    render(LoginPage { l, username: String::new(), next: q.next, error: None })
+    render(LoginPage { l, username: String::new(), next: q.next, error: None, public_page })
 }
 
 #[derive(Deserialize)]
@@ -87,8 +94,10 @@ pub async fn login(
                 AppError::AccountDisabled => (StatusCode::FORBIDDEN, tr.t("error-account-disabled")),
                 other => return Err(PageError::App(other, tr)),
             };
+            let public_page = cnrm_app::settings::public_page_enabled(&state.app).await.in_locale(tr)?;
             let l = Layout::new(&ctx, tr.t("login-title"));
-            render_status(status, LoginPage { l, username: form.username, next: form.next, error: Some(message) })
+            let page = LoginPage { l, username: form.username, next: form.next, error: Some(message), public_page };
+            render_status(status, page)
         }
     }
 }
