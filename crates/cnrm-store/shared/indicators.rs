@@ -453,15 +453,27 @@ impl Store {
         // Parameters are added only where used: PostgreSQL refuses one it cannot type.
         let mut kind = |k: SurveyKind| sql.param(Param::Text(k.code().into()));
         let dimensions = ["economic", "social", "psychosocial"];
-        // The one survey of `kinds` per case that no later (or, `first`, earlier) one of those kinds follows.
+        // The one survey of `kinds` per case that no later (or, `first`, earlier) one of those kinds follows
+        // (ties on the day go to the identifier). PostgreSQL ranks them in one pass (measured at 100,000
+        // cases: the change indicator 2.3 s → 0.4 s); SQLite was slower ranking (3.0 s → 5.0 s, debug
+        // build) than with the anti-join, which its index on the submissions serves.
         let pick = |name: &str, kinds: &str, first: bool| {
-            let (cmp, id_cmp) = if first { ("<", "<") } else { (">", ">") };
-            format!(
-                "{name} AS (SELECT ss.case_id, ss.score_economic, ss.score_social, ss.score_psychosocial, ss.score_composite \
-                 FROM survey_submissions ss JOIN fc ON fc.case_id = ss.case_id WHERE ss.kind IN ({kinds}) \
-                 AND NOT EXISTS (SELECT 1 FROM survey_submissions x WHERE x.case_id = ss.case_id AND x.kind IN ({kinds}) \
-                 AND (x.answered_on {cmp} ss.answered_on OR (x.answered_on = ss.answered_on AND x.id {id_cmp} ss.id))))"
-            )
+            let scores = "ss.case_id, ss.score_economic, ss.score_social, ss.score_psychosocial, ss.score_composite";
+            let (order, cmp) = if first { ("ASC", "<") } else { ("DESC", ">") };
+            match BACKEND {
+                Backend::Postgres => format!(
+                    "{name} AS (SELECT case_id, score_economic, score_social, score_psychosocial, score_composite FROM \
+                     (SELECT {scores}, ROW_NUMBER() OVER (PARTITION BY ss.case_id ORDER BY ss.answered_on {order}, \
+                     ss.id {order}) AS place FROM survey_submissions ss JOIN fc ON fc.case_id = ss.case_id \
+                     WHERE ss.kind IN ({kinds})) ranked WHERE place = 1)"
+                ),
+                Backend::Sqlite => format!(
+                    "{name} AS (SELECT {scores} FROM survey_submissions ss JOIN fc ON fc.case_id = ss.case_id \
+                     WHERE ss.kind IN ({kinds}) AND NOT EXISTS (SELECT 1 FROM survey_submissions x \
+                     WHERE x.case_id = ss.case_id AND x.kind IN ({kinds}) \
+                     AND (x.answered_on {cmp} ss.answered_on OR (x.answered_on = ss.answered_on AND x.id {cmp} ss.id))))"
+                ),
+            }
         };
         let mut latest = || {
             let kinds = format!("{}, {}", kind(SurveyKind::Baseline), kind(SurveyKind::FollowUp));
