@@ -2,6 +2,7 @@
 //! of the demo organisations, interventions and trainings; tagged with their own programme), filters,
 //! scope, and bad filters.
 
+use cnrm_app::cases;
 use cnrm_app::indicators::{self, IndicatorReport};
 use cnrm_app::referrals::{self, ReferralAction, ReferralInput};
 use cnrm_app::testing::{self, actor, consent_to, org_id, TestDb};
@@ -328,5 +329,34 @@ test_both_backends! {
         // Filtered to Kayes, C (Koulikoro) leaves the satisfaction mean.
         let kayes = get(&db, &me, "satisfaction", &[("region", "ML01")]).await;
         assert!(close(kayes.result.total.value, 0.6), "{kayes:?}");
+    }
+
+    async fn the_dashboard_agrees_with_each_indicator_computed_alone(db) {
+        fixture(&db).await;
+        let me = actor(&db, "secretariat").await;
+        let dashboard = indicators::dashboard(&db.app, &me, &query(&[])).await.unwrap();
+        for ((code, breakdown), report) in indicators::DASHBOARD.iter().zip(&dashboard.reports) {
+            let alone = indicators::compute_scoped(&db.app, cnrm_domain::indicators::indicator(*code), &dashboard.scoped, *breakdown)
+                .await
+                .unwrap();
+            assert_eq!(report.result, alone.result, "{code:?} by {breakdown:?}");
+        }
+    }
+
+    async fn a_change_of_sex_or_birth_date_moves_the_case_between_groups(db) {
+        let ids = fixture(&db).await;
+        let manager = actor(&db, "oim.gestion").await;
+        let national = actor(&db, "secretariat").await;
+        // A was a woman of 24 on arrival: now a man born in 1960, 65 on arrival.
+        let file = cases::get(&db.app, &manager, ids[0]).await.unwrap();
+        let mut person = testing::registration("Diarra", "Aïssata", "male", "1960-01-01", "2025-01-10").person;
+        person.intended_settlement = "ML0101".into();
+        cases::update_person(&db.app, &manager, ids[0], file.person.version, &person).await.unwrap();
+        let by_sex = get(&db, &national, "returnees_registered", &[]).await;
+        assert_eq!(rows(&by_sex), [row("female", 1.0, None), row("male", 3.0, None)]);
+        let by_age = get(&db, &national, "returnees_registered", &[("by", "age_group")]).await;
+        assert_eq!(rows(&by_age), [row("0_17", 1.0, None), row("25_59", 1.0, None), row("60_plus", 2.0, None)]);
+        let total = |r: IndicatorReport| r.result.total.value;
+        assert_eq!(total(get(&db, &national, "returnees_registered", &[("sex", "male"), ("age_group", "60_plus")]).await), Some(1.0));
     }
 }

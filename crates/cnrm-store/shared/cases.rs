@@ -897,13 +897,20 @@ async fn write_new_cases(tx: &mut Transaction<'_, Db>, batch: &[NewCase]) -> Sto
 
 /// How the rows of `case_search` are made from a case and its person: `{token}` is `''` (the listing
 /// row) or `t.token` with `{join}` bringing in the person's name tokens; `{ids}` lists the cases.
-/// The 0004 migration fills the table with the same columns for the cases that existed before it.
+/// `{filters}` is what the indicators filter cases by ([`INDICATOR_FILTER_VALUES`]), on the listing
+/// row only. The 0004 and 0020 migrations fill the table with the same columns for the cases that
+/// existed before them.
 const CASE_SEARCH_ROWS: &str = "INSERT INTO case_search (organisation_id, token, arrival_date, case_id, case_number, \
-     status, priority, protection, assigned_to, team, returned_from, return_type, settlement_pcode, sort_name, names) \
+     status, priority, protection, assigned_to, team, returned_from, return_type, settlement_pcode, sort_name, names, \
+     sex, birth_date, programme) \
      SELECT c.organisation_id, {token}, c.arrival_date, c.id, c.case_number, c.status, c.priority, c.protection, \
      c.assigned_to, c.team, c.returned_from, c.return_type, p.settlement_pcode, p.family_name || ' ' || p.given_names, \
-     COALESCE((SELECT ' ' || string_agg(n.token, ' ') || ' ' FROM person_name_tokens n WHERE n.person_id = p.id), ' ') \
-     FROM cases c JOIN persons p ON p.id = c.person_id {join} WHERE c.id IN ({ids})";
+     COALESCE((SELECT ' ' || string_agg(n.token, ' ') || ' ' FROM person_name_tokens n WHERE n.person_id = p.id), ' '), \
+     {filters} FROM cases c JOIN persons p ON p.id = c.person_id {join} WHERE c.id IN ({ids})";
+
+/// The person's and case's values the indicators filter by, kept on the listing row so that no
+/// indicator joins the persons and cases tables (name token rows leave them NULL).
+const INDICATOR_FILTER_VALUES: &str = "p.sex, p.birth_date, c.programme";
 
 /// Rebuilds the search rows of these cases from what the transaction has written: every write to a
 /// case or its person ends here, so lists and searches never see a stale row. Those that can change
@@ -914,9 +921,14 @@ async fn refresh_case_search(tx: &mut Transaction<'_, Db>, case_ids: &[Uuid]) ->
         let ids = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let statements = [
             format!("DELETE FROM case_search WHERE case_id IN ({ids})"),
-            CASE_SEARCH_ROWS.replace("{token}", "''").replace("{join}", "").replace("{ids}", &ids),
+            CASE_SEARCH_ROWS
+                .replace("{token}", "''")
+                .replace("{filters}", INDICATOR_FILTER_VALUES)
+                .replace("{join}", "")
+                .replace("{ids}", &ids),
             CASE_SEARCH_ROWS
                 .replace("{token}", "t.token")
+                .replace("{filters}", "NULL, NULL, NULL")
                 .replace("{join}", "JOIN person_name_tokens t ON t.person_id = p.id")
                 .replace("{ids}", &ids),
         ];

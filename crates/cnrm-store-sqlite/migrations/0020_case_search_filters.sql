@@ -1,0 +1,21 @@
+-- Indicators at national scale (issue 6): the listing row of each case (token '') carries what the
+-- indicators' case filters and breakdowns read from the person and the case (sex, birth date for the
+-- age group at arrival, programme), so that no indicator joins the persons and cases tables. Name
+-- token rows leave them NULL. Filled here for the cases already registered, then kept by
+-- `refresh_case_search`. The arrival index is rebuilt to cover them, so that a count by sex or age
+-- group for a period still reads one index range only.
+-- Paired with cnrm-store-postgres/migrations/0020_case_search_filters.sql.
+
+ALTER TABLE case_search ADD COLUMN sex TEXT;
+ALTER TABLE case_search ADD COLUMN birth_date TEXT;
+ALTER TABLE case_search ADD COLUMN programme TEXT;
+
+UPDATE case_search SET (sex, birth_date, programme) = (
+    SELECT p.sex, p.birth_date, c.programme FROM cases c JOIN persons p ON p.id = c.person_id
+    WHERE c.id = case_search.case_id
+)
+WHERE token = '';
+
+DROP INDEX case_search_arrival;
+CREATE INDEX case_search_arrival ON case_search (arrival_date, case_id, organisation_id, settlement_pcode, return_type,
+    returned_from, sex, birth_date, programme) WHERE token = '';
