@@ -43,7 +43,7 @@ test('the secretariat reads the gap matrix; a partner updates its action point',
     assert.ok((await table.locator('tbody th[scope=row]').count()) >= 10, 'one row per region');
 
     step = 'open a region';
-    await submitAndWait(sec.page, 'a[href^="/gaps?region=ML01&"]', 'the Kayes region row');
+    await submitAndWait(sec.page, '[data-testid=gap-matrix] a[href^="/gaps?region=ML01&"]', 'the Kayes region row');
     const cercles = sec.page.locator('tr.gap-cercle');
     assert.ok((await cercles.count()) > 0, 'the region opens on its cercles');
     // The demo's returnees have needs: at least one cell is uncovered, under capacity or covered, and says so.
