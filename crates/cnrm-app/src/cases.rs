@@ -352,8 +352,15 @@ pub async fn register(app: &App, actor: &Actor, input: &Registration) -> Result<
     let (person, ret, method, flags) = (person.unwrap(), ret.unwrap(), method.unwrap(), flags.unwrap());
 
     if existing.is_none() && !input.confirm_new_person {
-        let document = person.documents.first().map(|d| d.number.clone());
-        let matches = crate::identity::possible_matches(app, actor, &person.draft, document.as_deref()).await?;
+        // Every document with its kind, as the batch pass reads stored ones (`kind:number;…`).
+        let documents = person
+            .documents
+            .iter()
+            .map(|d| format!("{}:{}", d.doc_type.code(), d.number))
+            .collect::<Vec<_>>()
+            .join(";");
+        let document = (!documents.is_empty()).then_some(documents.as_str());
+        let matches = crate::identity::possible_matches(app, actor, &person.draft, document).await?;
         if !matches.is_empty() {
             return Ok(RegistrationOutcome::PossibleMatches(matches));
         }
@@ -415,6 +422,7 @@ pub async fn register(app: &App, actor: &Actor, input: &Registration) -> Result<
         consents: vec![consent],
         flags: stored_flags,
         tasks,
+        surveys: vec![crate::surveys::registration_schedule(&case)],
     };
     let event = actor.event("case.create", "case", Some(case_id.to_string()), details);
     let number = app.db.create_case(&new, &event).await.map_err(|e| match e {
@@ -425,7 +433,6 @@ pub async fn register(app: &App, actor: &Actor, input: &Registration) -> Result<
         crate::identity::reindex(app, &[new.person.id]).await;
     }
     let case = CaseRecord { case_number: number, ..case };
-    crate::surveys::schedule_at_registration(app, actor, &case).await?;
     Ok(RegistrationOutcome::Registered(Box::new(case)))
 }
 

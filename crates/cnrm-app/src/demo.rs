@@ -593,6 +593,8 @@ pub mod returnees {
             consents: vec![consent],
             flags,
             tasks,
+            // The demo's surveys and their schedule are loaded afterwards (see `survey_answers`).
+            surveys: Vec::new(),
         }
     }
 }

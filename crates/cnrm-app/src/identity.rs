@@ -117,6 +117,12 @@ fn places_of(pcode: Option<&str>) -> (String, String) {
     }
 }
 
+/// A record's documents as the matcher reads them: `kind:number` entries joined by `;`, so that a
+/// passport is compared with a passport and a NINA with a NINA.
+fn documents_of(documents: &[cnrm_store::DocumentRef]) -> String {
+    documents.iter().map(|d| format!("{}:{}", d.doc_type, d.number)).collect::<Vec<_>>().join(";")
+}
+
 /// The matcher's view of a stored person record.
 pub fn match_record(r: &IdentityRecord) -> MatchRecord {
     let (region, cercle) = places_of(r.origin_pcode.as_deref());
@@ -129,7 +135,7 @@ pub fn match_record(r: &IdentityRecord) -> MatchRecord {
         phone: r.phones.first().cloned().unwrap_or_default(),
         region,
         cercle,
-        document: r.documents.first().map(|d| d.number.clone()).unwrap_or_default(),
+        document: documents_of(&r.documents),
     }
 }
 
@@ -791,4 +797,56 @@ pub async fn received(app: &App, actor: &Actor, limit: i64) -> Result<Vec<Receiv
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cnrm_match::compare::{document_level, Interner, Prepared, DOCUMENT_DIFFERENT, DOCUMENT_EXACT};
+    use cnrm_store::DocumentRef;
+
+    fn stored(documents: &[(&str, &str)]) -> IdentityRecord {
+        IdentityRecord {
+            person_id: Uuid::now_v7(),
+            master_person_id: Uuid::nil(),
+            family_name: "Konaté".into(),
+            given_names: "Moussa".into(),
+            other_names: String::new(),
+            sex: "male".into(),
+            birth_date: None,
+            birth_precision: None,
+            phones: Vec::new(),
+            origin_pcode: Some("ML0203".into()),
+            settlement_pcode: None,
+            documents: documents
+                .iter()
+                .map(|(t, n)| DocumentRef { doc_type: t.to_string(), number: n.to_string() })
+                .collect(),
+        }
+    }
+
+    fn level(a: &MatchRecord, b: &MatchRecord) -> u8 {
+        let mut i = Interner::default();
+        let (pa, pb) = (Prepared::new(a, &mut i), Prepared::new(b, &mut i));
+        document_level(&pa.documents, &pb.documents, &i)
+    }
+
+    /// Every stored document reaches the matcher with its kind: a passport is compared with a
+    /// passport, never with a NINA, and a number typed at registration (kind not passed) still
+    /// finds its equal.
+    #[test]
+    fn stored_documents_reach_the_matcher_with_their_kinds() {
+        let both = match_record(&stored(&[("nina", "12345678901234A"), ("passport", "AB1234567")]));
+        assert_eq!(both.document, "nina:12345678901234A;passport:AB1234567");
+        let passport = match_record(&stored(&[("passport", "AB1234567")]));
+        let other_passport = match_record(&stored(&[("passport", "CD7654321")]));
+        let nina = match_record(&stored(&[("nina", "99945678901234B")]));
+        assert_eq!(level(&both, &passport), DOCUMENT_EXACT);
+        assert_eq!(level(&passport, &other_passport), DOCUMENT_DIFFERENT);
+        assert_eq!(level(&passport, &nina), 0);
+        assert_eq!(level(&both, &nina), DOCUMENT_DIFFERENT);
+        assert_eq!(match_record(&stored(&[])).document, "");
+        let typed = MatchRecord { document: "AB 123 4567".into(), ..MatchRecord::default() };
+        assert_eq!(level(&typed, &both), DOCUMENT_EXACT);
+    }
 }

@@ -8,8 +8,10 @@
 
 use std::collections::HashMap;
 
+use cnrm_domain::case_facts::{self, CaseSums};
 use cnrm_domain::indicators::{
-    self, Breakdown, FilterKind, Indicator, IndicatorCode, IndicatorFilter, IndicatorQuery, IndicatorResult, Tally,
+    self, Breakdown, FilterKind, Indicator, IndicatorCode, IndicatorFilter, IndicatorQuery, IndicatorResult, Source,
+    Tally,
 };
 use cnrm_domain::Permission;
 use cnrm_store::AdminUnit;
@@ -179,28 +181,82 @@ pub struct Dashboard {
 pub async fn dashboard(app: &App, actor: &Actor, query: &IndicatorQuery) -> Result<Dashboard, AppError> {
     actor.require(Permission::AggregatesRead)?;
     let scoped = scoped_filter(app, actor, query).await?;
-    // Each distinct query once (an indicator drawn several ways has one total), all at the same time.
+    // The case-based indicators share the sums of the case facts: one query per grouping (the total,
+    // by month, region, sex, age group) serves all of them. The others are queried each once (an
+    // indicator drawn several ways has one total). Everything runs at the same time.
+    let mut groupings: Vec<Option<Breakdown>> = vec![None];
     let mut wanted: Vec<(IndicatorCode, Option<Breakdown>)> = Vec::new();
     for &(code, breakdown) in DASHBOARD {
+        if made_of_case_sums(code) {
+            let grouping = case_facts::grouping(breakdown);
+            if !groupings.contains(&grouping) {
+                groupings.push(grouping);
+            }
+            continue;
+        }
         for one in [(code, None), (code, breakdown)] {
             if !wanted.contains(&one) {
                 wanted.push(one);
             }
         }
     }
-    let tallies = tallies_concurrently(app, &scoped.filter, &wanted).await?;
-    let tallies_of = |one: (IndicatorCode, Option<Breakdown>)| {
-        wanted.iter().position(|w| *w == one).map(|i| tallies[i].clone()).unwrap_or_default()
+    let (tallies, sums) = tokio::try_join!(
+        tallies_concurrently(app, &scoped.filter, &wanted),
+        sums_concurrently(app, &scoped.filter, &groupings)
+    )?;
+    let tallies_of = |code: IndicatorCode, breakdown: Option<Breakdown>| -> Vec<Tally> {
+        if made_of_case_sums(code) {
+            let grouping = case_facts::grouping(breakdown);
+            let at = groupings.iter().position(|g| *g == grouping).expect("every grouping was summed");
+            case_facts::case_tallies(code, breakdown, &sums[at]).unwrap_or_default()
+        } else {
+            wanted.iter().position(|w| *w == (code, breakdown)).map(|i| tallies[i].clone()).unwrap_or_default()
+        }
     };
     let reports = DASHBOARD
         .iter()
         .map(|&(code, breakdown)| {
-            let total = tallies_of((code, None));
-            let rows = if breakdown.is_some() { tallies_of((code, breakdown)) } else { Vec::new() };
+            let total = tallies_of(code, None);
+            let rows = if breakdown.is_some() { tallies_of(code, breakdown) } else { Vec::new() };
             report_from(indicators::indicator(code), &scoped, breakdown, &total, rows)
         })
         .collect();
     Ok(Dashboard { scoped, reports })
+}
+
+/// The indicators computed from the sums of the case facts (all case-based ones but the median days
+/// to acceptance, which needs each referral's days).
+fn made_of_case_sums(code: IndicatorCode) -> bool {
+    indicators::indicator(code).source == Source::Cases && code != IndicatorCode::ReferralDaysToAcceptance
+}
+
+/// The sums of the case facts for each grouping, in their order, read side by side.
+async fn sums_concurrently(
+    app: &App,
+    filter: &IndicatorFilter,
+    groupings: &[Option<Breakdown>],
+) -> Result<Vec<Vec<(String, CaseSums)>>, AppError> {
+    let mut running = tokio::task::JoinSet::new();
+    for (index, &grouping) in groupings.iter().enumerate() {
+        let db = app.db.clone();
+        let filter = filter.clone();
+        running.spawn(async move { (index, db.case_sums(&filter, grouping, false).await) });
+    }
+    let mut sums = vec![Vec::new(); groupings.len()];
+    while let Some(done) = running.join_next().await {
+        let (index, result) = done.map_err(|e| AppError::Internal(e.to_string()))?;
+        sums[index] = result?;
+    }
+    Ok(sums)
+}
+
+/// Recomputes the case facts and their cells from the records: maintenance after data was written
+/// around the services (bulk SQL seeding, a restore); the services' own writes keep them current.
+pub async fn rebuild(app: &App, actor: &Actor) -> Result<(), AppError> {
+    actor.require(Permission::PlatformConfigure)?;
+    let event = actor.event("indicators.rebuild", "indicators", None, serde_json::json!({}));
+    app.db.rebuild_case_facts(&event).await?;
+    Ok(())
 }
 
 /// The tallies of these (indicator, breakdown) queries, in their order, run side by side on the

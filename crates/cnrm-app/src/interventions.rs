@@ -154,7 +154,7 @@ fn status_of(periods: &HashMap<String, ReportingPeriod>, period: &str) -> Period
 }
 
 /// The reports of these interventions that the reader may see, by intervention.
-async fn visible_reports(
+pub(crate) async fn visible_reports(
     app: &App,
     reach: Option<Uuid>,
     interventions: &[Intervention],

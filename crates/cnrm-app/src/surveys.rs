@@ -397,10 +397,10 @@ pub async fn submissions(app: &App, actor: &Actor, case_id: Uuid) -> Result<Vec<
     Ok(of_case(app, actor, case_id).await?.submissions)
 }
 
-/// Schedules the baseline of a newly registered case (see `survey::baseline_at_registration`).
-pub async fn schedule_at_registration(app: &App, actor: &Actor, case: &CaseRecord) -> Result<(), AppError> {
-    let step = survey::baseline_at_registration(case.created_at.date());
-    save_step(app, actor, case.id, step).await
+/// The baseline of a newly registered case (see `survey::baseline_at_registration`), written with the
+/// registration in its transaction.
+pub fn registration_schedule(case: &CaseRecord) -> ScheduledSurvey {
+    step_record(case.id, survey::baseline_at_registration(case.created_at.date()), None)
 }
 
 /// Brings the baseline forward to a needs assessment (see `survey::baseline_after_assessment`),

@@ -7,7 +7,8 @@ use cnrm_app::indicators::{self, IndicatorReport};
 use cnrm_app::referrals::{self, ReferralAction, ReferralInput};
 use cnrm_app::testing::{self, actor, consent_to, org_id, TestDb};
 use cnrm_app::{test_both_backends, Actor, AppError};
-use cnrm_domain::indicators::IndicatorQuery;
+use cnrm_domain::case_facts::Measure;
+use cnrm_domain::indicators::{Breakdown, IndicatorQuery};
 use cnrm_domain::Role;
 use time::{Duration, OffsetDateTime};
 
@@ -116,7 +117,14 @@ async fn fixture(db: &TestDb) -> Vec<uuid::Uuid> {
     referral(db, ids[0], 4, &[("accept", ""), ("start", ""), ("complete", "")]).await;
     referral(db, ids[1], 1, &[("decline", "Pas de place")]).await;
     referral(db, ids[2], 10, &[("accept", "")]).await;
+    rebuild(db).await;
     ids
+}
+
+/// The plans, items and surveys above are written in SQL, around the services: the case facts are
+/// recomputed, as after any such write.
+async fn rebuild(db: &TestDb) {
+    indicators::rebuild(&db.app, &Actor::console()).await.unwrap();
 }
 
 /// A survey of the sustainability (`rss`) or satisfaction questionnaire with its scores.
@@ -230,7 +238,8 @@ test_both_backends! {
         assert_eq!((delivered.result.total.value, delivered.result.total.of), (Some(2.0), Some(3)));
         assert_eq!(
             rows(&delivered),
-            [row("economic", 1.0, Some(1)), row("psychosocial", 1.0, Some(1)), row("social", 0.0, Some(1))]
+            // In the dimensions' own order.
+            [row("economic", 1.0, Some(1)), row("social", 0.0, Some(1)), row("psychosocial", 1.0, Some(1))]
         );
         let xof = get(&db, &me, "assistance_delivered_xof", &[("by", "none")]).await;
         assert_eq!((xof.result.total.value, xof.result.total.of), (Some(120_000.0), Some(180_000)));
@@ -308,6 +317,7 @@ test_both_backends! {
         survey(&db, ids[1], "baseline", "2025-03-01", [0.7, 0.7, 0.7, 0.7]).await;
         survey(&db, ids[0], "satisfaction", "2025-08-01", [0.6, 0.6, 0.6, 0.6]).await;
         survey(&db, ids[2], "satisfaction", "2025-08-02", [0.8, 0.8, 0.8, 0.8]).await;
+        rebuild(&db).await;
         let me = actor(&db, "secretariat").await;
         let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-9;
 
@@ -359,4 +369,84 @@ test_both_backends! {
         let total = |r: IndicatorReport| r.result.total.value;
         assert_eq!(total(get(&db, &national, "returnees_registered", &[("sex", "male"), ("age_group", "60_plus")]).await), Some(1.0));
     }
+
+    async fn the_cells_add_up_as_the_cases_rows_and_the_writes_keep_both_current(db) {
+        // The demo's returnees with their plans, referrals and surveys, all written through the services.
+        testing::load_demo(&db).await;
+        cnrm_app::demo::load_returnees(&db.app, 7, 120, &indicatif::ProgressBar::hidden()).await.unwrap();
+        let filters = cells_filters(&db).await;
+        let groupings = [None, Some(Breakdown::Sex), Some(Breakdown::AgeGroup), Some(Breakdown::Month), Some(Breakdown::Region)];
+        let mut kept = Vec::new();
+        for filter in &filters {
+            assert!(cnrm_domain::case_facts::cells_answer(filter), "{filter:?}");
+            for grouping in groupings {
+                let cells = db.app.db.case_sums(filter, grouping, false).await.unwrap();
+                let per_case = db.app.db.case_sums(filter, grouping, true).await.unwrap();
+                assert_eq!(cells, per_case, "{filter:?} by {grouping:?}");
+                kept.push(per_case);
+            }
+        }
+        let national = &kept[0];
+        assert!(national[0].1.get(Measure::Cases) > 0 && national[0].1.get(Measure::LatestScored) > 0, "{national:?}");
+        assert!(national[0].1.get(Measure::ReferralsSent) > 0 && national[0].1.get(Measure::ItemsPlanned) > 0);
+        // What the writes kept is what the records give.
+        rebuild(&db).await;
+        let mut again = Vec::new();
+        for filter in &filters {
+            for grouping in groupings {
+                again.push(db.app.db.case_sums(filter, grouping, false).await.unwrap());
+            }
+        }
+        assert_eq!(kept, again);
+    }
+
+    async fn every_write_through_the_services_moves_the_figures(db) {
+        let ids = fixture(&db).await;
+        let national = actor(&db, "secretariat").await;
+        let registered = |r: &IndicatorReport| r.result.total.value;
+        // A registration counts at once, in the cells (region, no programme) and the cases' rows.
+        let oim = actor(&db, "oim.agent").await;
+        let kayes = IndicatorQuery { region: "ML01".into(), ..Default::default() };
+        let before = indicators::compute(&db.app, &national, "returnees_registered", &kayes).await.unwrap();
+        let mut input = testing::registration("Sissoko", "Oumar", "male", "1995-05-05", "2025-03-03");
+        input.person.intended_settlement = "ML0101".into();
+        input.ret.programme = PROGRAMME.into();
+        testing::register(&db, &oim, &input).await;
+        let after = indicators::compute(&db.app, &national, "returnees_registered", &kayes).await.unwrap();
+        assert_eq!(registered(&after), registered(&before).map(|v| v + 1.0));
+        assert_eq!(get(&db, &national, "returnees_registered", &[]).await.result.total.value, Some(5.0));
+        // A referral sent through the service counts as sent for its case.
+        referral(&db, ids[1], 2, &[]).await;
+        let sent = get(&db, &national, "referrals_sent", &[]).await;
+        assert_eq!(sent.result.total.value, Some(4.0));
+        let drift = db.app.db.case_sums(&cnrm_domain::indicators::IndicatorFilter::default(), None, false).await.unwrap();
+        rebuild(&db).await;
+        let recomputed = db.app.db.case_sums(&cnrm_domain::indicators::IndicatorFilter::default(), None, false).await.unwrap();
+        assert_eq!(drift, recomputed, "the writes kept the cells as the records make them");
+    }
+}
+
+/// Filters the cells answer: national, a region, a sex, an age group, an organisation, whole months,
+/// and some of them combined.
+async fn cells_filters(db: &TestDb) -> Vec<cnrm_domain::indicators::IndicatorFilter> {
+    use cnrm_domain::indicators::{AgeGroup, IndicatorFilter};
+    use cnrm_domain::person::Sex;
+    use time::macros::date;
+    let oim = org_id(db, "OIM").await;
+    let region = |pcode: &str| IndicatorFilter { unit: Some(pcode.into()), unit_level: Some(1), ..Default::default() };
+    vec![
+        IndicatorFilter::default(),
+        region("ML01"),
+        region("ML05"),
+        IndicatorFilter { sex: Some(Sex::Female), ..Default::default() },
+        IndicatorFilter { age_group: Some(AgeGroup::From18To24), sex: Some(Sex::Male), ..Default::default() },
+        IndicatorFilter { organisation: Some(oim), ..region("ML01") },
+        IndicatorFilter { from: Some(date!(2025 - 01 - 01)), to: Some(date!(2025 - 06 - 30)), ..Default::default() },
+        IndicatorFilter {
+            from: Some(date!(2024 - 02 - 01)),
+            to: Some(date!(2026 - 02 - 28)),
+            organisation: Some(oim),
+            ..Default::default()
+        },
+    ]
 }

@@ -430,6 +430,8 @@ pub struct IndicatorFilter {
     pub to: Option<Date>,
     /// A region's or a cercle's pcode: a unit covers the units whose pcode it starts.
     pub unit: Option<String>,
+    /// The level of `unit` (1 a region), when known.
+    pub unit_level: Option<UnitLevel>,
     pub sex: Option<Sex>,
     pub age_group: Option<AgeGroup>,
     pub return_type: Option<ReturnType>,
@@ -522,10 +524,12 @@ impl IndicatorQuery {
         let vulnerability = given(&self.vulnerability).and_then(|code| {
             errors.check("vulnerability", VulnerabilityFlag::parse(&code).ok_or("error-choose-from-list"))
         });
+        let unit_level = place.as_deref().and_then(&unit_level);
         errors.finish(|| IndicatorFilter {
             from,
             to,
             unit: place,
+            unit_level,
             sex,
             age_group,
             return_type,

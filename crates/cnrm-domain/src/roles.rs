@@ -133,6 +133,9 @@ pub enum Permission {
     AggregatesRead,
     /// Export anonymised data.
     AnonymisedExport,
+    /// Export personal data (names, birth dates, phones, documents…) from the lists one may read;
+    /// covers anonymised exports too. Every export is audited.
+    PersonalDataExport,
     /// Manage one's own API tokens.
     ApiTokenManage,
     /// Review possible duplicate persons and decide (same person, not the same, unsure), link and split.
@@ -148,7 +151,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::OrganisationRead,
         Permission::OrganisationManage,
         Permission::UserRead,
@@ -162,6 +165,7 @@ impl Permission {
         Permission::ReferralReceive,
         Permission::AggregatesRead,
         Permission::AnonymisedExport,
+        Permission::PersonalDataExport,
         Permission::ApiTokenManage,
         Permission::IdentityReview,
         Permission::CoordinationRead,
@@ -184,6 +188,7 @@ impl Permission {
             Permission::ReferralReceive => "referral_receive",
             Permission::AggregatesRead => "aggregates_read",
             Permission::AnonymisedExport => "anonymised_export",
+            Permission::PersonalDataExport => "personal_data_export",
             Permission::ApiTokenManage => "api_token_manage",
             Permission::IdentityReview => "identity_review",
             Permission::CoordinationRead => "coordination_read",
@@ -248,6 +253,8 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
             (P::PlanApprove, Organisation),
             (P::ReferralReceive, Organisation),
             (P::AggregatesRead, Organisation),
+            (P::AnonymisedExport, Organisation),
+            (P::PersonalDataExport, Organisation),
             (P::CoordinationRead, All),
             (P::CoordinationManage, Organisation),
             (P::ApiTokenManage, Own),
@@ -260,6 +267,7 @@ pub const GRANTS: &[(Role, &[(Permission, Scope)])] = &[
             (P::CaseRead, Team),
             (P::CaseWrite, Team),
             (P::ProtectionCaseRead, Own),
+            (P::AnonymisedExport, Team),
             (P::CoordinationRead, All),
             (P::ApiTokenManage, Own),
         ],
@@ -387,6 +395,16 @@ mod tests {
         assert!(s.holds(Permission::AggregatesRead));
         assert!(!s.holds(Permission::CaseRead));
         assert!(!s.holds(Permission::UserManage));
+    }
+
+    #[test]
+    fn personal_data_exports_are_for_case_managers_only() {
+        let holders: Vec<Role> =
+            Role::ALL.into_iter().filter(|r| r.scope_of(Permission::PersonalDataExport).is_some()).collect();
+        assert_eq!(holders, vec![Role::CaseManager]);
+        assert_eq!(Role::CaseManager.scope_of(Permission::PersonalDataExport), Some(Scope::Organisation));
+        assert_eq!(Role::CaseWorker.scope_of(Permission::AnonymisedExport), Some(Scope::Team));
+        assert!(Permission::ALL.contains(&Permission::PersonalDataExport));
     }
 
     #[test]

@@ -166,6 +166,67 @@ pub fn write_xlsform(
     write_workbook(&[("survey", survey), ("choices", choices), ("settings", settings)])
 }
 
+/// A cell of a report sheet: text (neutralised), a number (decimals kept) or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+/// A sheet of a report workbook: lines of notes above the table (bold), then headers and rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sheet {
+    /// At most 31 characters, none of `[ ] : * ? / \`.
+    pub name: String,
+    pub notes: Vec<String>,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// A workbook of several sheets (a periodic report: one sheet per part). Numbers are written as
+/// numbers, every text neutralised; the header row is bold and frozen with the notes above it.
+pub fn sheets_to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, ExportError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    for sheet in sheets {
+        let expected = sheet.headers.len();
+        if let Some(found) = sheet.rows.iter().map(Vec::len).find(|n| *n != expected) {
+            return Err(ExportError::Shape { expected, found });
+        }
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(&sheet.name)?;
+        let mut r: u32 = 0;
+        for note in &sheet.notes {
+            worksheet.write_string_with_format(r, 0, neutralise(note).as_ref(), &bold)?;
+            r += 1;
+        }
+        if !sheet.notes.is_empty() {
+            r += 1;
+        }
+        for (c, header) in sheet.headers.iter().enumerate() {
+            worksheet.write_string_with_format(r, c as u16, neutralise(header).as_ref(), &bold)?;
+        }
+        r += 1;
+        worksheet.set_freeze_panes(r, 0)?;
+        for row in &sheet.rows {
+            for (c, value) in row.iter().enumerate() {
+                match value {
+                    Value::Text(t) => _ = worksheet.write_string(r, c as u16, neutralise(t).as_ref())?,
+                    Value::Number(n) if n.is_finite() => _ = worksheet.write_number(r, c as u16, *n)?,
+                    Value::Number(_) | Value::Empty => {}
+                }
+            }
+            r += 1;
+        }
+        for (c, header) in sheet.headers.iter().enumerate() {
+            worksheet.set_column_width(c as u16, (header.chars().count() as f64 + 2.0).clamp(10.0, 45.0))?;
+        }
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +302,41 @@ mod tests {
         let no_hxl = Table { hxl: None, ..table() };
         let text = String::from_utf8(to_csv(&no_hxl).unwrap()).unwrap();
         assert!(!text.contains("#org"));
+    }
+    #[test]
+    fn report_sheets_keep_decimals_and_neutralise_text() {
+        let sheets = vec![
+            Sheet {
+                name: "Indicateurs".into(),
+                notes: vec!["Rapport 2026-Q3".into(), "=pondérations provisoires".into()],
+                headers: vec!["Indicateur".into(), "Valeur".into()],
+                rows: vec![
+                    vec![Value::Text("Part".into()), Value::Number(0.25)],
+                    vec![Value::Text("-2".into()), Value::Empty],
+                ],
+            },
+            Sheet {
+                name: "4W".into(),
+                notes: vec![],
+                headers: vec!["Atteints".into()],
+                rows: vec![vec![Value::Number(12.0)]],
+            },
+        ];
+        let bytes = sheets_to_xlsx(&sheets).unwrap();
+        let mut workbook: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        let range = workbook.worksheet_range("Indicateurs").unwrap();
+        let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+        assert_eq!(rows[0][0], Data::String("Rapport 2026-Q3".into()));
+        assert_eq!(rows[1][0], Data::String("'=pondérations provisoires".into()));
+        assert_eq!(rows[3][0], Data::String("Indicateur".into()));
+        assert_eq!(rows[4][1], Data::Float(0.25));
+        assert_eq!(rows[5][0], Data::String("'-2".into()));
+        let read = read_workbook(&bytes).unwrap();
+        assert_eq!(read.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["Indicateurs", "4W"]);
+        assert_eq!(read[1].1[1], vec!["12".to_string()]);
+        let ragged =
+            Sheet { headers: vec!["a".into(), "b".into()], rows: vec![vec![Value::Empty]], ..sheets[1].clone() };
+        assert!(matches!(sheets_to_xlsx(&[ragged]), Err(ExportError::Shape { expected: 2, found: 1 })));
     }
 }

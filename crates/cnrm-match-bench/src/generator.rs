@@ -5,6 +5,15 @@
 //! dates, year-only dates and 01/01 placeholders; regions and cercles come from the reference
 //! P-code list. Duplicate registrations carry the errors seen in the field, each tagged so the
 //! harness can say which kinds of duplicates it still misses.
+//!
+//! Identity documents follow what registrations of returnees carry (an assumption stated here, not
+//! a measurement): a returnee assisted back from Libya, Niger or Algeria usually travels on a
+//! laissez-passer issued by a Malian consulate (a new one for each return), fewer have a passport,
+//! a minority give their NINA (national number) or a consular card. The first registration (at
+//! arrival) records the travel document most of the time; later ones, by organisations in the
+//! regions, record a document less often and not always the same one. A duplicate may carry its
+//! number re-typed with one error, or a different number of the same kind (a renewed passport, the
+//! laissez-passer of another return). Some clerks type a placeholder ("000000", "néant").
 
 use cnrm_match::{BirthDate, Record, Sex};
 use rand::seq::SliceRandom;
@@ -179,6 +188,8 @@ pub const ERRORS: &[(u16, &str)] = &[
     (64, "missing field"),
     (128, "date typo"),
     (256, "other cercle"),
+    (512, "document typo"),
+    (1024, "new document"),
 ];
 
 /// A generated dataset.
@@ -299,6 +310,83 @@ struct Person {
     precision: u8,
     phone: Option<u32>,
     place: (&'static str, &'static str),
+    /// (kind code, number) of each document the person holds.
+    documents: Vec<(&'static str, String)>,
+}
+
+fn digits(n: usize, rng: &mut impl Rng) -> String {
+    (0..n).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
+}
+
+fn letter(rng: &mut impl Rng) -> char {
+    char::from(b'A' + rng.gen_range(0..26u8))
+}
+
+/// A document number of a kind, in the shape it is printed.
+fn document_number(kind: &str, rng: &mut impl Rng) -> String {
+    match kind {
+        // NINA: 14 digits and a letter.
+        "nina" => format!("{}{}", digits(14, rng), letter(rng)),
+        // Passport: two letters, seven digits.
+        "passport" => format!("{}{}{}", char::from(b'A' + rng.gen_range(0..4u8)), letter(rng), digits(7, rng)),
+        // Laissez-passer: consulate code, year, serial.
+        "laissez_passer" => {
+            let consulate = ["TRP", "NIA", "ALG", "ABJ", "DKR", "RBT"][rng.gen_range(0..6)];
+            format!("{consulate}/{}/{}", rng.gen_range(2015..=2025), digits(5, rng))
+        }
+        _ => format!("CC{}", digits(7, rng)),
+    }
+}
+
+/// The documents a person holds. Returnees come back in groups (a charter flight from Tripoli or
+/// Niamey) whose laissez-passers were issued in one series: `flight` keeps the last number issued,
+/// and most laissez-passers follow it, so two strangers of one flight often hold numbers one
+/// character apart.
+fn documents(flight: &mut Option<(String, u32)>, rng: &mut impl Rng) -> Vec<(&'static str, String)> {
+    let mut d = Vec::new();
+    for (kind, share) in [("laissez_passer", 0.45), ("passport", 0.22), ("nina", 0.30), ("consular_card", 0.08)] {
+        if rng.gen_bool(share) {
+            let number = match (kind, flight.as_mut()) {
+                ("laissez_passer", Some((series, serial))) if rng.gen_bool(0.7) => {
+                    *serial += 1;
+                    format!("{series}/{:05}", *serial % 100_000)
+                }
+                ("laissez_passer", _) => {
+                    let number = document_number(kind, rng);
+                    let (series, serial) = number.rsplit_once('/').unwrap_or(("", "0"));
+                    *flight = Some((series.to_string(), serial.parse().unwrap_or(0)));
+                    number
+                }
+                _ => document_number(kind, rng),
+            };
+            d.push((kind, number));
+        }
+    }
+    d
+}
+
+/// One character of a document number re-typed wrong: a digit or letter replaced (O for 0
+/// included), two swapped, one dropped or doubled.
+fn document_typo(s: &str, rng: &mut impl Rng) -> String {
+    let mut c: Vec<char> = s.chars().collect();
+    let positions: Vec<usize> = (0..c.len()).filter(|&i| c[i].is_ascii_alphanumeric()).collect();
+    if positions.len() < 2 {
+        return s.to_string();
+    }
+    let i = positions[rng.gen_range(1..positions.len())];
+    match rng.gen_range(0..4) {
+        0 if c[i] == '0' && rng.gen_bool(0.3) => c[i] = 'O',
+        0 => c[i] = if c[i].is_ascii_digit() { char::from(b'0' + rng.gen_range(0..10u8)) } else { letter(rng) },
+        1 => {
+            let j = positions[positions.iter().position(|&p| p == i).unwrap_or(1) - 1];
+            c.swap(i, j)
+        }
+        2 => {
+            c.remove(i);
+        }
+        _ => c.insert(i, c[i]),
+    }
+    c.into_iter().collect()
 }
 
 fn phone(rng: &mut impl Rng) -> u32 {
@@ -309,8 +397,30 @@ fn phone(rng: &mut impl Rng) -> u32 {
     prefix[rng.gen_range(0..prefix.len())] * 1_000_000 + rng.gen_range(0..1_000_000)
 }
 
+/// How often registrations record the documents a person holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Recording {
+    /// Chance that the first registration records the travel document (laissez-passer, passport).
+    pub first_travel: f64,
+    /// Chance that the first registration records another document (NINA, consular card).
+    pub first_other: f64,
+    /// Chance that a later registration records each document.
+    pub later: f64,
+}
+
+impl Default for Recording {
+    fn default() -> Self {
+        Recording { first_travel: 0.85, first_other: 0.4, later: 0.4 }
+    }
+}
+
 /// Generates about `n` registrations from a seed.
 pub fn generate(n: usize, seed: u64) -> Dataset {
+    generate_with(n, seed, Recording::default())
+}
+
+/// Generates about `n` registrations from a seed, documents recorded as `recording` says.
+pub fn generate_with(n: usize, seed: u64, recording: Recording) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let surnames = Weighted::new(SURNAMES.iter().enumerate().map(|(i, s)| (i, s.1)));
     let male = Weighted::new(MALE.iter().enumerate().map(|(i, s)| (i, s.1)));
@@ -326,11 +436,14 @@ pub fn generate(n: usize, seed: u64) -> Dataset {
         (64, 10.0),
         (128, 5.0),
         (256, 4.0),
+        (512, 5.0),
+        (1024, 4.0),
     ]);
     let mut records = Vec::with_capacity(n + 8);
     let mut truth = Vec::with_capacity(n + 8);
     let mut errs = Vec::with_capacity(n + 8);
     let mut person_id = 0u32;
+    let mut flight = None;
     while records.len() < n {
         let sex = if rng.gen_bool(0.72) { Sex::Male } else { Sex::Female };
         let month = rng.gen_range(1..=12u8);
@@ -347,6 +460,7 @@ pub fn generate(n: usize, seed: u64) -> Dataset {
             },
             phone: if rng.gen_bool(0.85) { Some(phone(&mut rng)) } else { None },
             place: places.pick(&mut rng),
+            documents: documents(&mut flight, &mut rng),
         };
         let copies = match rng.gen::<f64>() {
             x if x < 0.70 => 1,
@@ -366,7 +480,8 @@ pub fn generate(n: usize, seed: u64) -> Dataset {
                     mask |= errors.pick(&mut rng);
                 }
             }
-            records.push(register(&p, mask, &mut rng));
+            let (record, mask) = register(&p, mask, copy == 0, recording, &mut rng);
+            records.push(record);
             truth.push(person_id);
             errs.push(mask);
         }
@@ -386,7 +501,9 @@ pub fn generate(n: usize, seed: u64) -> Dataset {
     out
 }
 
-fn register(p: &Person, mask: u16, rng: &mut impl Rng) -> Record {
+/// One registration of a person carrying the errors of `mask`; returns it with the errors it
+/// really carries (a document error needs a document).
+fn register(p: &Person, mut mask: u16, first: bool, recording: Recording, rng: &mut impl Rng) -> (Record, u16) {
     let fam_variants = SURNAMES[p.family].0;
     let giv_variants = if p.sex == Sex::Male { MALE[p.given].0 } else { FEMALE[p.given].0 };
     // Each registration of a person starts from the person's usual spelling (the first).
@@ -457,7 +574,52 @@ fn register(p: &Person, mask: u16, rng: &mut impl Rng) -> Record {
             _ => format!("00223{p:08}"),
         })
         .unwrap_or_default();
-    Record {
+    // Documents recorded: at arrival the travel document most of the time, the NINA sometimes;
+    // later, each document less often.
+    let mut docs: Vec<(&str, String)> = p
+        .documents
+        .iter()
+        .filter(|(kind, _)| {
+            let share = match (first, *kind) {
+                (true, "laissez_passer" | "passport") => recording.first_travel,
+                (true, _) => recording.first_other,
+                (false, _) => recording.later,
+            };
+            rng.gen_bool(share)
+        })
+        .cloned()
+        .collect();
+    if docs.is_empty() {
+        mask &= !(512 | 1024);
+    } else {
+        let i = rng.gen_range(0..docs.len());
+        if mask & 512 != 0 {
+            docs[i].1 = document_typo(&docs[i].1, rng);
+        }
+        if mask & 1024 != 0 {
+            docs[i].1 = document_number(docs[i].0, rng);
+        }
+    }
+    if docs.is_empty() && rng.gen_bool(0.02) {
+        docs.push((
+            ["passport", "nina", "laissez_passer"][rng.gen_range(0..3)],
+            ["000000", "néant", "0"][rng.gen_range(0..3)].into(),
+        ));
+    }
+    let document = docs
+        .iter()
+        .map(|(kind, number)| {
+            // Printed with or without separators, in upper or lower case.
+            let number = match rng.gen_range(0..4) {
+                0 => number.replace('/', ""),
+                1 => number.to_lowercase(),
+                _ => number.clone(),
+            };
+            format!("{kind}:{number}")
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    let record = Record {
         id: String::new(),
         family_name: surface(&family, rng),
         given_name: surface(&given, rng),
@@ -466,8 +628,9 @@ fn register(p: &Person, mask: u16, rng: &mut impl Rng) -> Record {
         phone,
         region: place.0.to_string(),
         cercle: place.1.to_string(),
-        document: String::new(),
-    }
+        document,
+    };
+    (record, mask)
 }
 
 /// Writes a dataset as a CSV file in the default column layout (dates in mixed forms).
@@ -508,4 +671,37 @@ pub fn write_csv(d: &Dataset, path: &std::path::Path) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cnrm_match::normalize::parse_documents;
+
+    /// Documents are filled at the rates the module states, a document error is tagged only on a
+    /// registration that carries a document, and the harness's other difficulties stay.
+    #[test]
+    fn documents_are_filled_as_stated_and_errors_tagged_honestly() {
+        let d = generate(20_000, 3);
+        let n = d.records.len() as f64;
+        let with = d.records.iter().filter(|r| !parse_documents(&r.document).is_empty()).count() as f64;
+        assert!((0.40..0.65).contains(&(with / n)), "share with a document {}", with / n);
+        for (r, &mask) in d.records.iter().zip(&d.errors) {
+            if mask & (512 | 1024) != 0 {
+                assert!(!r.document.is_empty(), "{r:?} tagged {mask}");
+            }
+            for part in r.document.split(';').filter(|p| !p.is_empty()) {
+                let kind = part.split_once(':').map(|(k, _)| k).unwrap_or("");
+                assert!(["nina", "passport", "laissez_passer", "consular_card"].contains(&kind), "{part}");
+            }
+        }
+        let tagged = |bit: u16| d.errors.iter().filter(|&&m| m & bit != 0).count();
+        assert!(tagged(512) > 50 && tagged(1024) > 50, "document errors {} {}", tagged(512), tagged(1024));
+        // Year-only dates, new phones and name variants are still generated.
+        assert!(tagged(4) > 200 && tagged(16) > 500 && tagged(1) > 500);
+        // Recording everything at every registration fills more.
+        let all = generate_with(20_000, 3, Recording { first_travel: 1.0, first_other: 1.0, later: 1.0 });
+        let with_all = all.records.iter().filter(|r| !r.document.is_empty()).count() as f64;
+        assert!(with_all > with, "{with_all} vs {with}");
+    }
 }

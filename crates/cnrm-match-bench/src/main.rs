@@ -42,6 +42,13 @@ enum Command {
         /// Print up to this many missed and false pairs.
         #[arg(long, default_value_t = 0)]
         show: usize,
+        /// Drop the identity documents before matching (what the model does without them).
+        #[arg(long)]
+        no_documents: bool,
+        /// Chance that a registration after the first records each document the person holds
+        /// (the first records the travel document at least as often); default 0.4.
+        #[arg(long)]
+        document_recording: Option<f64>,
     },
     Online {
         #[arg(long, default_value_t = 1_000_000)]
@@ -174,9 +181,45 @@ fn progress() -> impl Fn(cnrm_match::Stage, u64, u64) + Sync {
     }
 }
 
-fn batch(n: usize, seed: u64, threshold: f64, guard: f64, show: usize) -> Result<()> {
+/// Whether two registrations carry a document of one kind each (so that the document can speak).
+fn comparable_documents(a: &Record, b: &Record) -> bool {
+    let (da, db) =
+        (cnrm_match::normalize::parse_documents(&a.document), cnrm_match::normalize::parse_documents(&b.document));
+    da.iter().any(|(ka, _)| db.iter().any(|(kb, _)| ka.comparable(*kb)))
+}
+
+struct BatchOptions {
+    threshold: f64,
+    guard: f64,
+    show: usize,
+    no_documents: bool,
+    document_recording: Option<f64>,
+}
+
+fn batch(n: usize, seed: u64, o: BatchOptions) -> Result<()> {
+    let BatchOptions { threshold, guard, show, no_documents, document_recording } = o;
+    let mut recording = generator::Recording::default();
+    if let Some(r) = document_recording {
+        anyhow::ensure!((0.0..=1.0).contains(&r), "--document-recording is a chance between 0 and 1, not {r}");
+        recording = generator::Recording {
+            first_travel: recording.first_travel.max(r),
+            first_other: recording.first_other.max(r),
+            later: r,
+        };
+    }
     let t = Instant::now();
-    let data = generator::generate(n, seed);
+    let mut data = generator::generate_with(n, seed, recording);
+    if no_documents {
+        for r in &mut data.records {
+            r.document.clear();
+        }
+    }
+    let with_document =
+        data.records.iter().filter(|r| !cnrm_match::normalize::parse_documents(&r.document).is_empty()).count();
+    println!(
+        "registrations carrying a document (placeholders aside): {with_document} ({:.1} %)",
+        100.0 * with_document as f64 / data.records.len().max(1) as f64
+    );
     let generated = t.elapsed();
     println!(
         "records {}  persons {}  (generated in {:.1}s)",
@@ -227,12 +270,17 @@ fn batch(n: usize, seed: u64, threshold: f64, guard: f64, show: usize) -> Result
         by_person.entry(p).or_default().push(i as u32);
     }
     let mut totals = vec![(0u64, 0u64); generator::ERRORS.len()];
+    // True pairs whose two registrations carry a document of one kind, and those that do not.
+    let mut by_document = [(0u64, 0u64); 2];
     let mut shown = 0;
     for members in by_person.values() {
         for (i, &x) in members.iter().enumerate() {
             for &y in &members[i + 1..] {
                 let mask = data.errors[x as usize] | data.errors[y as usize];
                 let missed = result.persons[x as usize] != result.persons[y as usize];
+                let comparable = comparable_documents(&data.records[x as usize], &data.records[y as usize]);
+                by_document[comparable as usize].0 += 1;
+                by_document[comparable as usize].1 += missed as u64;
                 for (k, &(bit, _)) in generator::ERRORS.iter().enumerate() {
                     if mask & bit != 0 {
                         totals[k].0 += 1;
@@ -255,6 +303,34 @@ fn batch(n: usize, seed: u64, threshold: f64, guard: f64, show: usize) -> Result
             1.0 - missed as f64 / all.max(1) as f64
         );
     }
+    println!("missed true pairs by document evidence:");
+    for (k, label) in [(1, "a document of one kind on both"), (0, "no document to compare")] {
+        let (all, missed) = by_document[k];
+        println!(
+            "  {label:<32} {missed:>7} missed of {all:>8}  (recall {:.4})",
+            1.0 - missed as f64 / all.max(1) as f64
+        );
+    }
+    // False pairs (after clustering) and whether a document could have told them apart.
+    let mut false_pairs = [0u64; 2];
+    let mut groups: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
+    for (i, &p) in result.persons.iter().enumerate() {
+        groups.entry(p).or_default().push(i as u32);
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        for (i, &x) in members.iter().enumerate() {
+            for &y in &members[i + 1..] {
+                if data.truth[x as usize] != data.truth[y as usize] {
+                    let comparable = comparable_documents(&data.records[x as usize], &data.records[y as usize]);
+                    false_pairs[comparable as usize] += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "false pairs (clusters): {} with a document of one kind on both, {} without",
+        false_pairs[1], false_pairs[0]
+    );
     if show > 0 {
         let mut shown = 0;
         for p in &result.pairs {
@@ -372,7 +448,9 @@ fn csv_run(inputs: &[std::path::PathBuf], columns: Columns, linkage: bool, thres
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Batch { records, seed, threshold, guard, show } => batch(records, seed, threshold, guard, show),
+        Command::Batch { records, seed, threshold, guard, show, no_documents, document_recording } => {
+            batch(records, seed, BatchOptions { threshold, guard, show, no_documents, document_recording })
+        }
         Command::Online { persons, queries, seed } => online(persons, queries, seed),
         Command::Csv {
             input,

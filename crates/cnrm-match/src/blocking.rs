@@ -24,15 +24,18 @@ pub enum Rule {
     GivenBirthSex,
     /// Phone number.
     Phone,
-    /// Document number.
+    /// Document number (the first of a registration's documents, by kind).
     Document,
     /// Family-name key, birth year and cercle (for given names misspelt beyond recognition).
     FamilyYearOrigin,
     /// Given-name key, birth year, sex and cercle (for family names misspelt beyond recognition).
     GivenYearOrigin,
+    /// The last of a registration's documents (so that a passport meets a passport when one
+    /// registration also carries a NINA and the other does not).
+    LastDocument,
 }
 
-pub const RULES: [Rule; 8] = [
+pub const RULES: [Rule; 9] = [
     Rule::NamesYear,
     Rule::NamesOrigin,
     Rule::FamilyBirth,
@@ -41,6 +44,7 @@ pub const RULES: [Rule; 8] = [
     Rule::Document,
     Rule::FamilyYearOrigin,
     Rule::GivenYearOrigin,
+    Rule::LastDocument,
 ];
 
 fn hash(rule: Rule, parts: &[u64]) -> u64 {
@@ -76,7 +80,7 @@ impl Rule {
             Rule::FamilyBirth => on(&[0, 2]),
             Rule::GivenBirthSex => on(&[1, 2, 3]),
             Rule::Phone => on(&[4]),
-            Rule::Document => on(&[6]),
+            Rule::Document | Rule::LastDocument => on(&[6]),
             Rule::FamilyYearOrigin => on(&[0, 2, 5]),
             Rule::GivenYearOrigin => on(&[1, 2, 3, 5]),
         }
@@ -95,7 +99,11 @@ impl Rule {
             Rule::FamilyBirth if f != 0 && full.is_some() => hash(self, &[f, full.unwrap_or(0)]),
             Rule::GivenBirthSex if g != 0 && full.is_some() => hash(self, &[g, full.unwrap_or(0), sex]),
             Rule::Phone if r.phone != 0 => hash(self, &[r.phone]),
-            Rule::Document if r.document != 0 => hash(self, &[r.document as u64]),
+            Rule::Document if r.documents[0].id != 0 => hash(Rule::Document, &[r.documents[0].id as u64]),
+            Rule::LastDocument => match r.documents.iter().rev().find(|d| d.id != 0) {
+                Some(d) => hash(Rule::Document, &[d.id as u64]),
+                None => 0,
+            },
             Rule::FamilyYearOrigin if f != 0 && year != 0 && origin(r) != 0 => hash(self, &[f, year, origin(r)]),
             Rule::GivenYearOrigin if g != 0 && year != 0 && origin(r) != 0 => hash(self, &[g, year, sex, origin(r)]),
             _ => 0,
@@ -221,6 +229,30 @@ mod tests {
         }
         pairs.sort();
         // The swapped record and the misspelt one share no key: clustering joins them through 0.
+        assert_eq!(pairs, vec![(0, 1), (0, 2)]);
+    }
+
+    #[test]
+    fn a_document_meets_its_kind_whichever_slot_it_is_in() {
+        let mut i = Interner::default();
+        let doc =
+            |d: &str, family: &str| Record { family_name: family.into(), document: d.into(), ..Record::default() };
+        // No name, date or place in common: only the passport can bring them together.
+        let records: Vec<Prepared> = [
+            doc("nina:12345678901234A;passport:AB1234567", "Traoré"),
+            doc("passport:ab 123 4567", "Keïta"),
+            doc("nina:12345678901234A", "Diarra"),
+            doc("passport:CD7654321", "Sow"),
+        ]
+        .iter()
+        .map(|r| Prepared::new(r, &mut i))
+        .collect();
+        let blocks = Blocks::build(&records, 100);
+        let mut pairs = Vec::new();
+        for b in 0..blocks.blocks.len() {
+            blocks.for_each_pair(b, |a, b| pairs.push((a.min(b), a.max(b))));
+        }
+        pairs.sort();
         assert_eq!(pairs, vec![(0, 1), (0, 2)]);
     }
 

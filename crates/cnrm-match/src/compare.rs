@@ -5,7 +5,7 @@
 //! pay for a Jaro–Winkler or edit distance. Each field comparison yields a level (0 means a value
 //! is missing, which is no evidence either way); the model (`model.rs`) turns levels into weights.
 
-use crate::normalize::{normalize_document, normalize_phone, BirthDate, NormalizedName, Sex};
+use crate::normalize::{normalize_phone, parse_documents, BirthDate, DocumentKind, NormalizedName, Sex};
 use rustc_hash::FxHashMap;
 
 /// One registration as read from a file or a database: raw strings, typed sex and birth date.
@@ -19,7 +19,10 @@ pub struct Record {
     pub phone: String,
     pub region: String,
     pub cercle: String,
-    /// Identity document number (passport, NINA, consular card), when known.
+    /// Identity documents, when known: a number, or several separated by `;`, each optionally
+    /// preceded by its kind (`passport:AA1234567;nina:12345678901234A`, kinds as in
+    /// [`DocumentKind::from_code`]). A number without a kind is compared with every kind, and
+    /// counts as different only against another number without a kind (see [`document_level`]).
     pub document: String,
 }
 
@@ -163,7 +166,8 @@ pub struct NormalizedRecord {
     pub phone: u64,
     pub region: String,
     pub cercle: String,
-    pub document: String,
+    /// (kind, comparison key), at most [`MAX_DOCUMENTS`].
+    pub documents: Vec<(DocumentKind, String)>,
 }
 
 impl NormalizedRecord {
@@ -176,12 +180,16 @@ impl NormalizedRecord {
             phone: normalize_phone(&r.phone).unwrap_or(0),
             region: crate::normalize::fold(&r.region),
             cercle: crate::normalize::fold(&r.cercle),
-            document: normalize_document(&r.document),
+            documents: {
+                let mut d = parse_documents(&r.document);
+                d.truncate(MAX_DOCUMENTS);
+                d
+            },
         }
     }
 }
 
-/// A registration ready for comparison: ~130 bytes, all ids.
+/// A registration ready for comparison: 128 bytes, all ids.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Prepared {
     pub family: NameIds,
@@ -192,7 +200,18 @@ pub struct Prepared {
     pub phone: u64,
     pub region: u32,
     pub cercle: u32,
-    pub document: u32,
+    /// Documents, by kind; unused slots have id 0.
+    pub documents: [Document; MAX_DOCUMENTS],
+}
+
+/// At most this many documents of a registration are compared.
+pub const MAX_DOCUMENTS: usize = 2;
+
+/// A prepared document: its kind and interned comparison key (0 when none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Document {
+    pub kind: DocumentKind,
+    pub id: u32,
 }
 
 fn name_ids(n: &NormalizedName, interner: &mut impl Intern) -> NameIds {
@@ -220,7 +239,13 @@ impl Prepared {
             phone: n.phone,
             region: interner.intern_str(&n.region),
             cercle: interner.intern_str(&n.cercle),
-            document: interner.intern_str(&n.document),
+            documents: {
+                let mut d = [Document::default(); MAX_DOCUMENTS];
+                for (slot, (kind, key)) in d.iter_mut().zip(&n.documents) {
+                    *slot = Document { kind: *kind, id: interner.intern_str(key) };
+                }
+                d
+            },
         }
     }
     pub fn new(r: &Record, interner: &mut impl Intern) -> Prepared {
@@ -391,6 +416,45 @@ pub fn origin_level(a: &Prepared, b: &Prepared) -> u8 {
     }
 }
 
+/// Document levels.
+pub const DOCUMENT_DIFFERENT: u8 = 1;
+pub const DOCUMENT_NEAR: u8 = 2;
+pub const DOCUMENT_EXACT: u8 = 3;
+
+/// Compares the documents of two registrations, kind by kind: exact when a number of one is a
+/// number of the other (same kind, or a kind unknown), near when two numbers of one kind differ by
+/// one character (re-typed with an error: a substitution, a transposition, a character added or
+/// dropped; numbers of five characters or more), different when the two carry a document of one
+/// kind under other numbers (a renewed passport, or two people), 0 when they have no kind in
+/// common (a NINA against a passport says nothing; so does a number of unknown kind that is
+/// neither equal nor near to a number of a known kind).
+pub fn document_level(a: &[Document; MAX_DOCUMENTS], b: &[Document; MAX_DOCUMENTS], strings: &impl Strings) -> u8 {
+    // Documents fill the slots in order: an empty first slot means none.
+    if a[0].id == 0 || b[0].id == 0 {
+        return 0;
+    }
+    let mut level = 0;
+    for da in a.iter().filter(|d| d.id != 0) {
+        for db in b.iter().filter(|d| d.id != 0) {
+            if !da.kind.comparable(db.kind) {
+                continue;
+            }
+            if da.id == db.id {
+                return DOCUMENT_EXACT;
+            }
+            let (sa, sb) = (strings.get(da.id), strings.get(db.id));
+            let near = sa.len().min(sb.len()) >= 5 && one_edit(sa.as_bytes(), sb.as_bytes());
+            if near {
+                level = DOCUMENT_NEAR;
+            } else if da.kind == db.kind {
+                // A number of unknown kind against a known kind may be another document.
+                level = level.max(DOCUMENT_DIFFERENT);
+            }
+        }
+    }
+    level
+}
+
 /// The levels of every field for one pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Comparison {
@@ -407,7 +471,7 @@ pub fn compare(a: &Prepared, b: &Prepared, strings: &impl Strings) -> Comparison
         sex_level(a.sex, b.sex),
         same_level(a.phone, b.phone),
         origin_level(a, b),
-        same_level(a.document, b.document),
+        document_level(&a.documents, &b.documents, strings),
     ];
     Comparison { names, levels }
 }
@@ -481,6 +545,49 @@ mod tests {
         assert_eq!(c.levels[3], 0);
     }
 
+    fn docs(a: &str, b: &str) -> u8 {
+        let mut i = Interner::default();
+        let pa = Prepared::new(&Record { document: a.into(), ..Record::default() }, &mut i);
+        let pb = Prepared::new(&Record { document: b.into(), ..Record::default() }, &mut i);
+        document_level(&pa.documents, &pb.documents, &i)
+    }
+
+    #[test]
+    fn document_levels() {
+        assert_eq!(docs("passport:AA1234567", "passport:aa 123 4567"), DOCUMENT_EXACT);
+        // Re-typed with one error: substitution, transposition, dropped, O for 0.
+        assert_eq!(docs("passport:AA1234567", "passport:AA1234667"), DOCUMENT_NEAR);
+        assert_eq!(docs("passport:AA1234567", "passport:AA1243567"), DOCUMENT_NEAR);
+        assert_eq!(docs("passport:AA1234567", "passport:AA123567"), DOCUMENT_NEAR);
+        assert_eq!(docs("passport:AA1230567", "passport:AA123O567"), DOCUMENT_EXACT);
+        // Two passports under other numbers: a renewal, or two people.
+        assert_eq!(docs("passport:AA1234567", "passport:BC7654321"), DOCUMENT_DIFFERENT);
+        assert_eq!(docs("passport:AA1234567", "passport:AA1299967"), DOCUMENT_DIFFERENT);
+        // Kinds that differ say nothing.
+        assert_eq!(docs("passport:AA1234567", "nina:12345678901234A"), 0);
+        // One document in common is enough.
+        assert_eq!(docs("nina:12345678901234A;passport:AA1234567", "passport:AA1234567"), DOCUMENT_EXACT);
+        assert_eq!(docs("nina:12345678901234A;passport:AA1234567", "nina:99945678901234B"), DOCUMENT_DIFFERENT);
+        // A number of unknown kind: equal or near counts, other numbers may be another document.
+        assert_eq!(docs("AA1234567", "passport:AA1234567"), DOCUMENT_EXACT);
+        assert_eq!(docs("AA1234567", "passport:AA1234568"), DOCUMENT_NEAR);
+        assert_eq!(docs("AA1234567", "nina:12345678901234A"), 0);
+        assert_eq!(docs("AA1234567", "BB7654321"), DOCUMENT_DIFFERENT);
+        // Short numbers are never "near"; missing or placeholder numbers say nothing.
+        assert_eq!(docs("other:1234", "other:1235"), DOCUMENT_DIFFERENT);
+        assert_eq!(docs("other:12345", "other:12346"), DOCUMENT_NEAR);
+        assert_eq!(docs("", "passport:AA1234567"), 0);
+        assert_eq!(docs("passport:000000", "passport:AA1234567"), 0);
+    }
+
+    /// A million prepared registrations must stay well under the batch's memory budget.
+    #[test]
+    fn prepared_records_stay_small() {
+        let size = std::mem::size_of::<Prepared>();
+        // Two cache lines.
+        assert!(size <= 128, "{size} bytes");
+    }
+
     #[test]
     fn one_edit_distance() {
         assert!(one_edit(b"traore", b"traore"));
@@ -506,6 +613,34 @@ mod tests {
             let upper = (family.to_uppercase(), given.to_uppercase());
             let m = names((&family, &given), (&upper.0, &upper.1));
             prop_assert_eq!((m.family, m.given), (NAME_EXACT, NAME_EXACT));
+        }
+
+        /// Document levels are symmetric; one character re-typed wrong is near (or exact when the
+        /// error is one the key folds, O for 0); separators and case never matter; the level never
+        /// drops when a registration also carries a document of another kind.
+        #[test]
+        fn document_comparison_rules_combine(
+            number in "[A-HJ-NP-Z]{2}[0-9]{7}",
+            pos in 2usize..9,
+            replacement in "[0-9]",
+            other in "[0-9]{14}[A-Z]",
+            kind in prop::sample::select(vec!["passport", "nina", "laissez_passer", "consular_card", ""]),
+        ) {
+            let typed = |n: &str| if kind.is_empty() { n.to_string() } else { format!("{kind}:{n}") };
+            let mut typo: Vec<char> = number.chars().collect();
+            typo[pos] = replacement.chars().next().unwrap();
+            let typo: String = typo.into_iter().collect();
+            let level = docs(&typed(&number), &typed(&typo));
+            prop_assert_eq!(level, docs(&typed(&typo), &typed(&number)));
+            if typo == number {
+                prop_assert_eq!(level, DOCUMENT_EXACT);
+            } else {
+                prop_assert_eq!(level, DOCUMENT_NEAR);
+            }
+            let spaced = format!("{} {}-{}", &number[..2], &number[2..5], number[5..].to_lowercase());
+            prop_assert_eq!(docs(&typed(&number), &typed(&spaced)), DOCUMENT_EXACT);
+            let with_nina = format!("{};nina:{other}", typed(&number));
+            prop_assert!(docs(&with_nina, &typed(&typo)) >= level);
         }
 
         /// The phonetic key is stable under the transliteration habits it is built to ignore.

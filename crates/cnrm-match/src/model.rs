@@ -21,7 +21,7 @@ pub const FIELD_NAMES: [&str; FIELDS] =
     ["family_name", "given_name", "date_of_birth", "sex", "phone", "origin", "document"];
 
 /// Number of levels of each field.
-pub const FIELD_LEVELS: [usize; FIELDS] = [4, 4, 4, 2, 2, 3, 2];
+pub const FIELD_LEVELS: [usize; FIELDS] = [4, 4, 4, 2, 2, 3, 3];
 
 /// Labels of the levels of each field (index level-1), for explanations.
 pub fn level_label(field: usize, level: u8) -> &'static str {
@@ -40,6 +40,8 @@ pub fn level_label(field: usize, level: u8) -> &'static str {
         (5, 1) => "different region",
         (5, 2) => "same region",
         (5, 3) => "same cercle",
+        (6, 1) => "different number (same kind)",
+        (6, 2) => "one character off",
         (_, 1) => "different",
         _ => "same",
     }
@@ -88,8 +90,10 @@ impl Default for Params {
         u[4] = [0.99, 0.01, 0.0, 0.0];
         m[5] = [0.1, 0.2, 0.7, 0.0];
         u[5] = [0.7, 0.2, 0.1, 0.0];
-        m[6] = [0.05, 0.95, 0.0, 0.0];
-        u[6] = [0.999, 0.001, 0.0, 0.0];
+        // Documents: a number is rarely re-typed wrong or renewed between registrations, and two
+        // people almost never share one.
+        m[6] = [0.05, 0.05, 0.9, 0.0];
+        u[6] = [0.9985, 0.001, 0.0005, 0.0];
         Params { lambda: 0.1, m, u }
     }
 }
@@ -248,6 +252,9 @@ pub struct Frequencies {
     /// Σ p² over family values and over given values (chance that two random people agree).
     pub family_sq: f64,
     pub given_sq: f64,
+    /// Registrations carrying each document key id (a number shared by many registrations is a
+    /// placeholder or a family document, not one person's).
+    pub documents: FxHashMap<u32, u32>,
 }
 
 impl Frequencies {
@@ -267,10 +274,13 @@ impl Frequencies {
         if !r.given.is_empty() {
             *self.given.entry(r.given.key_concat).or_default() += 1;
         }
+        for d in r.documents.iter().filter(|d| d.id != 0) {
+            *self.documents.entry(d.id).or_default() += 1;
+        }
         self.total += 1;
     }
     pub fn remove(&mut self, r: &Prepared) {
-        for (map, key) in [(&mut self.family, r.family.key_concat), (&mut self.given, r.given.key_concat)] {
+        fn decrement(map: &mut FxHashMap<u32, u32>, key: u32) {
             if key != 0 {
                 if let Some(c) = map.get_mut(&key) {
                     *c -= 1;
@@ -279,6 +289,11 @@ impl Frequencies {
                     }
                 }
             }
+        }
+        decrement(&mut self.family, r.family.key_concat);
+        decrement(&mut self.given, r.given.key_concat);
+        for d in &r.documents {
+            decrement(&mut self.documents, d.id);
         }
         self.total = self.total.saturating_sub(1);
     }
@@ -295,6 +310,10 @@ impl Frequencies {
 
 /// Largest term-frequency adjustment, in bits, either way.
 pub const MAX_TF_BITS: f64 = 5.0;
+
+/// Registrations that may carry one document number before its frequency counts against an
+/// agreement on it: one person registered by a few organisations.
+pub const DOCUMENT_SHARERS: f64 = 4.0;
 
 /// A scored pair, with the weight of each field.
 #[derive(Debug, Clone, PartialEq)]
@@ -385,6 +404,27 @@ impl Model {
         (sq / share).log2().clamp(-MAX_TF_BITS, MAX_TF_BITS)
     }
 
+    /// Term frequency of documents: a number carried by more registrations than one person
+    /// plausibly has (a placeholder a clerk types for "none", a family's laissez-passer listing
+    /// the children) says less, down to nothing, about the pair that shares it.
+    fn document_adjustment(&self, c: &Comparison, a: &Prepared, b: &Prepared, freq: &Frequencies) -> f64 {
+        if c.levels[6] != crate::compare::DOCUMENT_EXACT || freq.documents.is_empty() {
+            return 0.0;
+        }
+        let shared = a
+            .documents
+            .iter()
+            .filter(|d| d.id != 0 && b.documents.iter().any(|e| e.id == d.id))
+            .map(|d| freq.documents.get(&d.id).copied().unwrap_or(1))
+            .min()
+            .unwrap_or(1) as f64;
+        if shared <= DOCUMENT_SHARERS {
+            return 0.0;
+        }
+        let agreement = self.weights[6][crate::compare::DOCUMENT_EXACT as usize - 1].max(0.0);
+        (-(shared / DOCUMENT_SHARERS).log2()).max(-agreement)
+    }
+
     /// The match weight of a compared pair (prior included), in bits.
     pub fn weight(&self, c: &Comparison, a: &Prepared, b: &Prepared, freq: &Frequencies) -> f64 {
         let mut w = self.prior;
@@ -394,7 +434,9 @@ impl Model {
                 w += self.weights[f][l as usize - 1];
             }
         }
-        w + self.tf_adjustment(c, a, b, freq, 0) + self.tf_adjustment(c, a, b, freq, 1)
+        w + self.tf_adjustment(c, a, b, freq, 0)
+            + self.tf_adjustment(c, a, b, freq, 1)
+            + self.document_adjustment(c, a, b, freq)
     }
 
     /// The weight of a pair field by field, for a person to read.
@@ -406,7 +448,11 @@ impl Model {
             if l == 0 {
                 continue;
             }
-            let tf = if f < 2 { self.tf_adjustment(c, a, b, freq, f) } else { 0.0 };
+            let tf = match f {
+                0 | 1 => self.tf_adjustment(c, a, b, freq, f),
+                6 => self.document_adjustment(c, a, b, freq),
+                _ => 0.0,
+            };
             let w = self.weights[f][l as usize - 1] + tf;
             total += w;
             fields.push(FieldWeight { field: FIELD_NAMES[f], level: level_label(f, l), weight: w, tf_adjustment: tf });
@@ -461,8 +507,8 @@ mod tests {
         p.u[4] = [0.999, 0.001, 0.0, 0.0];
         p.m[5] = [0.1, 0.2, 0.7, 0.0];
         p.u[5] = [0.8, 0.15, 0.05, 0.0];
-        p.m[6] = [0.1, 0.9, 0.0, 0.0];
-        p.u[6] = [0.999, 0.001, 0.0, 0.0];
+        p.m[6] = [0.08, 0.07, 0.85, 0.0];
+        p.u[6] = [0.99, 0.008, 0.002, 0.0];
         p
     }
 
@@ -495,8 +541,67 @@ mod tests {
 
     #[test]
     fn patterns_round_trip() {
-        let levels = [4, 3, 2, 1, 2, 3, 0];
+        let levels = [4, 3, 2, 1, 2, 3, 3];
         assert_eq!(unpack(pattern(&levels)), levels);
+    }
+
+    fn person(document: &str, i: &mut crate::compare::Interner) -> Prepared {
+        use crate::compare::Record;
+        use crate::normalize::BirthDate;
+        let r = Record {
+            family_name: "Konaté".into(),
+            given_name: "Moussa".into(),
+            birth: Some(BirthDate::year_only(1978)),
+            cercle: "Dioïla".into(),
+            region: "Koulikoro".into(),
+            document: document.into(),
+            ..Record::default()
+        };
+        Prepared::new(&r, i)
+    }
+
+    #[test]
+    fn a_different_document_weighs_strongly_against() {
+        use crate::compare::{compare, Interner};
+        let mut i = Interner::default();
+        let model = Model::new(Params::default());
+        let freq = Frequencies::default();
+        let w = |a: &Prepared, b: &Prepared, i: &Interner| model.weight(&compare(a, b, i), a, b, &freq);
+        let none = person("", &mut i);
+        let passport = person("passport:AB1234567", &mut i);
+        let same = person("passport:ab 123 4567", &mut i);
+        let typo = person("passport:AB1234576", &mut i);
+        let other = person("passport:CD7654321", &mut i);
+        let nina = person("nina:12345678901234A", &mut i);
+        let base = w(&none, &passport, &i);
+        assert!(w(&passport, &same, &i) > base + 8.0);
+        assert!(w(&passport, &typo, &i) > base + 3.0);
+        assert!(w(&passport, &other, &i) < base - 4.0);
+        // A NINA against a passport is no evidence.
+        assert_eq!(w(&passport, &nina, &i), base);
+        let e = model.explain(&compare(&passport, &other, &i), &passport, &other, &freq);
+        assert!(e.to_string().contains("document different number (same kind)"), "{e}");
+    }
+
+    #[test]
+    fn a_document_shared_by_many_registrations_counts_less() {
+        use crate::compare::{compare, Interner};
+        let mut i = Interner::default();
+        // A number typed for 40 registrations (a placeholder nobody filtered, a family document).
+        let mut records: Vec<Prepared> = (0..40).map(|_| person("laissez_passer:TRP2019000", &mut i)).collect();
+        records.extend((0..40).map(|n| person(&format!("laissez_passer:TRP2019{n:05}9"), &mut i)));
+        records.push(person("laissez_passer:TRP2019000059", &mut i));
+        let freq = Frequencies::from_records(&records);
+        let model = Model::new(Params::default());
+        let shared = model.weight(&compare(&records[0], &records[1], &i), &records[0], &records[1], &freq);
+        let unique = model.weight(&compare(&records[45], &records[80], &i), &records[45], &records[80], &freq);
+        let blank = person("", &mut i);
+        let none = model.weight(&compare(&records[45], &blank, &i), &records[45], &blank, &freq);
+        assert!(unique > shared + 3.0, "unique {unique} shared {shared}");
+        // Never below no document at all.
+        assert!(shared >= none - 1e-9, "shared {shared} none {none}");
+        let e = model.explain(&compare(&records[0], &records[1], &i), &records[0], &records[1], &freq);
+        assert!(e.fields.iter().any(|f| f.field == "document" && f.tf_adjustment < -3.0), "{e:?}");
     }
 
     #[test]

@@ -287,8 +287,9 @@ pub fn normalize_phone(raw: &str) -> Option<u64> {
 /// Normalises an identity document number (passport, NINA, consular card): letters and digits
 /// only, upper case, a leading "No"/"N°" label removed. Empty when nothing is left.
 pub fn normalize_document(raw: &str) -> String {
-    let folded = fold(raw);
-    let mut s: String = folded.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase();
+    // Only ASCII letters and digits are kept: plain ASCII needs no Unicode folding.
+    let folded = if raw.is_ascii() { std::borrow::Cow::Borrowed(raw) } else { std::borrow::Cow::Owned(fold(raw)) };
+    let mut s: String = folded.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
     for label in ["NUMERO", "NUM", "NO", "N"] {
         if s.len() > label.len() + 3
             && s.starts_with(label)
@@ -299,6 +300,91 @@ pub fn normalize_document(raw: &str) -> String {
         }
     }
     s
+}
+
+/// Kind of an identity document. Two numbers are compared only when their kinds agree (a NINA and
+/// a passport number of the same person differ, and that says nothing); `Any` (a number whose kind
+/// is not known, e.g. a CSV column) is compared with every kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub enum DocumentKind {
+    #[default]
+    Any = 0,
+    Nina = 1,
+    Passport = 2,
+    LaissezPasser = 3,
+    ConsularCard = 4,
+    BirthCertificate = 5,
+    Other = 6,
+}
+
+impl DocumentKind {
+    /// The kind of a platform document type code (`nina`, `passport`, `laissez_passer`,
+    /// `consular_card`, `birth_certificate`, `other`); `Any` for an empty or unknown code.
+    pub fn from_code(code: &str) -> DocumentKind {
+        let code = code.trim();
+        let folded = if code.is_ascii() { code.to_ascii_lowercase() } else { fold(code) };
+        match folded.replace(' ', "_").as_str() {
+            "nina" => DocumentKind::Nina,
+            "passport" | "passeport" => DocumentKind::Passport,
+            "laissez_passer" | "laissezpasser" | "lp" => DocumentKind::LaissezPasser,
+            "consular_card" | "carte_consulaire" => DocumentKind::ConsularCard,
+            "birth_certificate" | "acte_de_naissance" => DocumentKind::BirthCertificate,
+            "other" | "autre" => DocumentKind::Other,
+            _ => DocumentKind::Any,
+        }
+    }
+
+    /// Whether numbers of these kinds may be compared.
+    pub fn comparable(self, other: DocumentKind) -> bool {
+        self == other || self == DocumentKind::Any || other == DocumentKind::Any
+    }
+}
+
+/// The comparison key of a document number: [`normalize_document`], then the letters a clerk
+/// confuses with digits read as those digits (O → 0, I → 1) and, for a number of digits only, the
+/// leading zeros dropped. Empty for a placeholder: fewer than four characters left, or one
+/// character repeated ("000000", "XXXX"), or a word saying there is none.
+pub fn document_key(raw: &str) -> String {
+    let s = normalize_document(raw);
+    if matches!(s.as_str(), "NEANT" | "AUCUN" | "AUCUNE" | "NONE" | "NA" | "ND" | "INCONNU" | "UNKNOWN" | "SANS") {
+        return String::new();
+    }
+    let mut key: String = s
+        .chars()
+        .map(|c| match c {
+            'O' => '0',
+            'I' => '1',
+            c => c,
+        })
+        .collect();
+    if key.bytes().all(|b| b.is_ascii_digit()) {
+        key = key.trim_start_matches('0').to_string();
+    }
+    let first = key.chars().next();
+    if key.len() < 4 || key.chars().all(|c| Some(c) == first) {
+        return String::new();
+    }
+    key
+}
+
+/// Documents of a registration as carried by [`crate::Record::document`]: one or more numbers
+/// separated by `;`, each optionally preceded by its kind and a colon (`passport:AA1234567;
+/// nina:12345678901234A`). Returns (kind, comparison key) pairs, placeholders dropped, duplicates
+/// removed, sorted by kind.
+pub fn parse_documents(raw: &str) -> Vec<(DocumentKind, String)> {
+    let mut out: Vec<(DocumentKind, String)> = Vec::new();
+    for part in raw.split(';') {
+        let (kind, number) = match part.split_once(':') {
+            Some((k, n)) => (DocumentKind::from_code(k.trim()), n),
+            None => (DocumentKind::Any, part),
+        };
+        let key = document_key(number);
+        if !key.is_empty() && !out.iter().any(|(k, n)| *k == kind && *n == key) {
+            out.push((kind, key));
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Sex as registered.
@@ -510,6 +596,41 @@ mod tests {
         assert_eq!(normalize_document("N° 12-345 ab"), "12345AB");
         assert_eq!(normalize_document("aa 0012345"), "AA0012345");
         assert_eq!(normalize_document(" "), "");
+    }
+
+    #[test]
+    fn document_keys_fold_what_clerks_confuse() {
+        assert_eq!(document_key("ab 123-4567"), "AB1234567");
+        // O read as 0, I as 1, on either side.
+        assert_eq!(document_key("AB12O4567"), document_key("AB1204567"));
+        assert_eq!(document_key("AB1234I67"), document_key("AB1234167"));
+        // Leading zeros of a number of digits only.
+        assert_eq!(document_key("0012345"), "12345");
+        assert_eq!(document_key("TRP/2019/01234"), "TRP201901234");
+        // Placeholders are no document.
+        for none in ["000000", "0", "néant", "NEANT", "xxxx", "12", "", "  -  "] {
+            assert_eq!(document_key(none), "", "{none:?}");
+        }
+    }
+
+    #[test]
+    fn documents_with_their_kinds() {
+        let d = parse_documents("passport:AA 1234567; nina:12345678901234a ;PASSPORT:aa1234567;0012345");
+        assert_eq!(
+            d,
+            vec![
+                (DocumentKind::Any, "12345".to_string()),
+                (DocumentKind::Nina, "12345678901234A".to_string()),
+                (DocumentKind::Passport, "AA1234567".to_string()),
+            ]
+        );
+        assert_eq!(parse_documents("laissez_passer:TRP/2019/01234")[0].0, DocumentKind::LaissezPasser);
+        assert_eq!(parse_documents("carte consulaire:CC123456")[0].0, DocumentKind::ConsularCard);
+        assert_eq!(parse_documents("visa:AB123456")[0].0, DocumentKind::Any);
+        assert!(parse_documents("passport:néant;nina:000000").is_empty());
+        assert!(parse_documents("").is_empty());
+        assert!(DocumentKind::Any.comparable(DocumentKind::Nina));
+        assert!(!DocumentKind::Passport.comparable(DocumentKind::Nina));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! cnrm's PDF documents: a title, facts and sections of text, laid out on A4 pages.
+//! cnrm's PDF documents: a title, facts and sections of text, laid out on A4 pages; and reports with
+//! tables, bar charts and a map ([`Report`]).
 //!
 //! Kept in a crate of its own so that the PDF engine (`printpdf`) and the embedded font stay out
 //! of the other crates' builds. The font is DejaVu Sans (Bitstream Vera licence, redistribution
@@ -8,6 +9,12 @@
 
 use printpdf::{IndirectFontRef, Mm, PdfDocument, PdfDocumentReference, PdfLayerReference};
 use std::io::Cursor;
+
+mod report;
+pub use report::{
+    drawn_shapes, fit, path_rings, render_report, text_width, BarChart, BarItem, Block, Column, Map, MapRegion, Report,
+    Rings, Table,
+};
 
 const REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 const BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");

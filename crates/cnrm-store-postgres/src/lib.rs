@@ -23,7 +23,9 @@ include!("../../cnrm-store/shared/coordination.rs");
 include!("../../cnrm-store/shared/catalogue.rs");
 include!("../../cnrm-store/shared/identity.rs");
 include!("../../cnrm-store/shared/gaps.rs");
+include!("../../cnrm-store/shared/exports.rs");
 include!("../../cnrm-store/shared/indicators.rs");
+include!("../../cnrm-store/shared/case_facts.rs");
 
 impl Store {
     /// Connects to a `postgres://` URL; with `schema`, every connection works inside that schema.

@@ -24,7 +24,9 @@ include!("../../cnrm-store/shared/coordination.rs");
 include!("../../cnrm-store/shared/catalogue.rs");
 include!("../../cnrm-store/shared/identity.rs");
 include!("../../cnrm-store/shared/gaps.rs");
+include!("../../cnrm-store/shared/exports.rs");
 include!("../../cnrm-store/shared/indicators.rs");
+include!("../../cnrm-store/shared/case_facts.rs");
 
 impl Store {
     /// Opens (creating if needed) the database at a `sqlite:` URL or a plain file path.

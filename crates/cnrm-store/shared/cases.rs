@@ -329,6 +329,7 @@ impl Store {
         let mut audit = audit.clone();
         audit.entity_id = Some(case.id.to_string());
         append_audit_in(&mut tx, &audit).await?;
+        refresh_case_facts(&mut tx, &[case.id]).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(number)
     }
@@ -650,8 +651,8 @@ impl Store {
             .map_err(store_error)?;
         refresh_case_search(&mut tx, &cases).await?;
         append_audit_in(&mut tx, audit).await?;
-        // The settlement may have moved: the returnee's needs move to another unit of the matrix.
-        refresh_gap_needs(&mut tx, &cases).await?;
+        // The settlement, sex or birth date may have changed: the returnee's needs and figures move.
+        cases_changed(&mut tx, &cases).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -693,7 +694,7 @@ impl Store {
         refresh_case_search(&mut tx, &[case.id]).await?;
         append_audit_in(&mut tx, audit).await?;
         // Closed or reopened, the case leaves or re-enters the matrix.
-        refresh_gap_needs(&mut tx, &[case.id]).await?;
+        cases_changed(&mut tx, &[case.id]).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -891,6 +892,9 @@ async fn write_new_cases(tx: &mut Transaction<'_, Db>, batch: &[NewCase]) -> Sto
             });
             q.build().execute(&mut **tx).await.map_err(store_error)?;
         }
+    for step in batch.iter().flat_map(|n| n.surveys.iter()) {
+        upsert_schedule_step_in(tx, step, false).await?;
+    }
     let ids: Vec<Uuid> = batch.iter().map(|n| n.case.id).collect();
     refresh_case_search(tx, &ids).await
 }
@@ -973,6 +977,7 @@ impl Store {
             .map_err(store_error)?;
         }
         append_audit_in(&mut tx, audit).await?;
+        refresh_case_facts(&mut tx, &batch.iter().map(|n| n.case.id).collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(store_error)
     }
 }

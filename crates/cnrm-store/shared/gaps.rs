@@ -117,30 +117,41 @@ fn gap_need_delta_sql(sign: &str, ids: &str) -> String {
 /// makes the refreshes take turns, each reading the rows the previous one committed (a case changed
 /// by two transactions at once is then neither counted twice nor forgotten).
 async fn refresh_gap_needs(tx: &mut Transaction<'_, Db>, case_ids: &[Uuid]) -> StoreResult<()> {
-    if case_ids.is_empty() {
-        return Ok(());
+    let refreshed = per_case_chunk(tx, case_ids, |ids| {
+        vec![
+            gap_need_delta_sql("-", ids),
+            format!("DELETE FROM case_needs WHERE case_id IN ({ids})"),
+            case_needs_rows_sql(Some(ids)),
+            gap_need_delta_sql("", ids),
+        ]
+    })
+    .await?;
+    if refreshed {
+        sqlx::query("DELETE FROM gap_need_counts WHERE returnees = 0").execute(&mut **tx).await.map_err(store_error)?;
     }
+    Ok(())
+}
+
+/// Runs the statements `make` writes for a list of placeholders over the cases, each once (sorted,
+/// in chunks under the engines' limits on bound parameters); false when there was no case.
+async fn per_case_chunk(
+    tx: &mut Transaction<'_, Db>,
+    case_ids: &[Uuid],
+    make: impl Fn(&str) -> Vec<String>,
+) -> StoreResult<bool> {
     let mut unique = case_ids.to_vec();
     unique.sort_unstable();
     unique.dedup();
     for chunk in unique.chunks(BULK_ROWS) {
-        let ids = placeholders(1, chunk.len());
-        let statements = [
-            gap_need_delta_sql("-", &ids),
-            format!("DELETE FROM case_needs WHERE case_id IN ({ids})"),
-            case_needs_rows_sql(Some(&ids)),
-            gap_need_delta_sql("", &ids),
-        ];
-        for sql in &statements {
-            let mut query = sqlx::query(sql);
+        for sql in make(&placeholders(1, chunk.len())) {
+            let mut query = sqlx::query(&sql);
             for id in chunk {
                 query = query.bind(*id);
             }
             query.execute(&mut **tx).await.map_err(store_error)?;
         }
     }
-    sqlx::query("DELETE FROM gap_need_counts WHERE returnees = 0").execute(&mut **tx).await.map_err(store_error)?;
-    Ok(())
+    Ok(!unique.is_empty())
 }
 
 /// The needs counted from the records rather than the counters (reaching status and settlement through

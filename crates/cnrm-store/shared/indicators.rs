@@ -3,9 +3,9 @@
 // written in full (no `use`): several shared files are included into one module. Only tallies (a key,
 // counts, sums) leave these queries, never a person.
 //
-// Case-based indicators start from the cohort of cases arrived in the period, read from the cases'
-// listing rows in `case_search` (index `case_search_arrival`, migrations 0019 and 0020), which carry
-// the person's sex and birth date and the case's programme: no indicator joins persons or cases.
+// Case-based indicators are sums of the case facts (shared/case_facts.rs, migration 0021): over the
+// cells of arrival month × organisation × region × sex × age group where those answer the filter, else
+// over the cases' rows. The other sources (interventions, trainings, action points) are counted here.
 
 /// Conditions with their parameters, numbered as they come (`?1`, `?2` in each condition's text
 /// become the next `$N`).
@@ -112,57 +112,6 @@ fn tally_columns(key: &str, count: &str, of: &str, sum: &str) -> String {
 }
 
 impl Store {
-    /// The cohort of cases for the filter: `fc (case_id, arrival_date, k)`, `k` being the case-side
-    /// breakdown key (or `''`).
-    fn indicator_cohort(
-        sql: &mut IndicatorSql,
-        filter: &cnrm_domain::indicators::IndicatorFilter,
-        breakdown: Option<cnrm_domain::indicators::Breakdown>,
-    ) -> String {
-        use cnrm_domain::indicators::Breakdown;
-        sql.add("s.token = ''", vec![]);
-        sql.period("s.arrival_date", filter);
-        if let Some(org) = filter.organisation {
-            sql.add("s.organisation_id = ?1", vec![Param::Id(org)]);
-        }
-        if let Some(unit) = &filter.unit {
-            sql.within_unit("s.settlement_pcode", unit);
-        }
-        if let Some(kind) = filter.return_type {
-            sql.add("s.return_type = ?1", vec![Param::Text(kind.code().into())]);
-        }
-        if let Some(country) = &filter.returned_from {
-            sql.add("s.returned_from = ?1", vec![Param::Text(country.clone())]);
-        }
-        if let Some(programme) = &filter.programme {
-            sql.add("s.programme = ?1", vec![Param::Text(programme.clone())]);
-        }
-        if let Some(sex) = filter.sex {
-            sql.add("s.sex = ?1", vec![Param::Text(sex.code().into())]);
-        }
-        if let Some(group) = filter.age_group {
-            let age = age_on_arrival_sql();
-            let (low, high) = group.years();
-            let high = high.map(|h| format!(" AND {age} <= {h}")).unwrap_or_default();
-            sql.add(&format!("s.birth_date IS NOT NULL AND {age} >= {low}{high}"), vec![]);
-        }
-        if let Some(flag) = filter.vulnerability {
-            sql.add(
-                "EXISTS (SELECT 1 FROM vulnerabilities v WHERE v.case_id = s.case_id AND v.flag = ?1)",
-                vec![Param::Text(flag.code().into())],
-            );
-        }
-        let key = match breakdown {
-            Some(Breakdown::Sex) => "s.sex".to_string(),
-            Some(Breakdown::AgeGroup) => age_group_sql(),
-            // Per day, rolled up to months by the service: far cheaper than formatting every row.
-            Some(Breakdown::Month) => "CAST(s.arrival_date AS TEXT)".to_string(),
-            Some(Breakdown::Region) => "COALESCE(s.settlement_pcode, 'unknown')".to_string(),
-            _ => "''".to_string(),
-        };
-        format!("WITH fc AS (SELECT s.case_id, s.arrival_date, {key} AS k FROM case_search s {})", sql.clause())
-    }
-
     /// The tallies of one indicator for a filter and a breakdown (`None`: the total). `today` bounds
     /// what is overdue.
     async fn indicator_tallies_impl(
@@ -173,108 +122,17 @@ impl Store {
         today: Date,
     ) -> StoreResult<Vec<cnrm_domain::indicators::Tally>> {
         use cnrm_domain::indicators::{Breakdown, IndicatorCode as I};
-        use cnrm_domain::lifecycle::plan::PlanItemStatus;
-        use cnrm_domain::lifecycle::referral::ReferralStatus as R;
         let mut sql = IndicatorSql::default();
         let zero = "0";
+        if cnrm_domain::indicators::indicator(code).source == cnrm_domain::indicators::Source::Cases {
+            if code == I::ReferralDaysToAcceptance {
+                return self.referral_days_tallies(filter).await;
+            }
+            let sums = self.case_sums_impl(filter, cnrm_domain::case_facts::grouping(breakdown), false).await?;
+            return cnrm_domain::case_facts::case_tallies(code, breakdown, &sums)
+                .ok_or_else(|| StoreError::Backend(format!("{code:?} is not made of case sums")));
+        }
         let text = match code {
-            I::ReturneesRegistered => {
-                let cohort = Self::indicator_cohort(&mut sql, filter, breakdown);
-                format!("{cohort} SELECT {} FROM fc GROUP BY 1 ORDER BY 1", tally_columns("k", "COUNT(*)", zero, zero))
-            }
-            I::ReturneesAssisted => {
-                let by_dimension = breakdown == Some(Breakdown::Dimension);
-                let cohort = Self::indicator_cohort(&mut sql, filter, breakdown.filter(|_| !by_dimension));
-                let delivered = sql.param(Param::Text(PlanItemStatus::Delivered.code().into()));
-                let key = if by_dimension { "i.dimension" } else { "fc.k" };
-                format!(
-                    "{cohort} SELECT {} FROM fc JOIN plan_items i ON i.case_id = fc.case_id AND i.status = {delivered} \
-                     GROUP BY 1 ORDER BY 1",
-                    tally_columns(key, "COUNT(DISTINCT fc.case_id)", zero, zero)
-                )
-            }
-            I::PlanWithinMonth => {
-                let cohort = Self::indicator_cohort(&mut sql, filter, breakdown);
-                let days = days_between_sql("pl.agreed_on", "fc.arrival_date");
-                let within = format!(
-                    "SUM(CASE WHEN pl.agreed_on IS NOT NULL AND {days} <= {} THEN 1 ELSE 0 END)",
-                    cnrm_domain::indicators::PLAN_WITHIN_DAYS
-                );
-                format!(
-                    "{cohort} SELECT {} FROM fc LEFT JOIN plans pl ON pl.case_id = fc.case_id GROUP BY 1 ORDER BY 1",
-                    tally_columns("fc.k", &within, "COUNT(*)", zero)
-                )
-            }
-            I::AssistanceDelivered | I::AssistanceDeliveredXof => {
-                let by_dimension = breakdown == Some(Breakdown::Dimension);
-                let cohort = Self::indicator_cohort(&mut sql, filter, None);
-                let delivered = sql.param(Param::Text(PlanItemStatus::Delivered.code().into()));
-                let cancelled = sql.param(Param::Text(PlanItemStatus::Cancelled.code().into()));
-                let key = if by_dimension { "i.dimension" } else { "''" };
-                let (done, planned) = if code == I::AssistanceDelivered {
-                    (format!("SUM(CASE WHEN i.status = {delivered} THEN 1 ELSE 0 END)"), "COUNT(*)".to_string())
-                } else {
-                    ("COALESCE(SUM(i.spent_xof), 0)".to_string(), "COALESCE(SUM(i.budget_xof), 0)".to_string())
-                };
-                format!(
-                    "{cohort} SELECT {} FROM fc JOIN plan_items i ON i.case_id = fc.case_id WHERE i.status <> {cancelled} \
-                     GROUP BY 1 ORDER BY 1",
-                    tally_columns(key, &done, &planned, zero)
-                )
-            }
-            I::ReferralsSent => {
-                let cohort = Self::indicator_cohort(&mut sql, filter, None);
-                let revoked = sql.param(Param::Text(R::Revoked.code().into()));
-                let stage = |key: &str, condition: &str| {
-                    format!(
-                        "SELECT {} FROM fc JOIN referrals r ON r.case_id = fc.case_id WHERE {condition}",
-                        tally_columns(&format!("'{key}'"), "COUNT(*)", zero, zero)
-                    )
-                };
-                let codes =
-                    |statuses: &[R]| statuses.iter().map(|s| format!("'{}'", s.code())).collect::<Vec<_>>().join(", ");
-                let sent = stage("sent", &format!("r.status <> {revoked}"));
-                if breakdown == Some(Breakdown::Stage) {
-                    let accepted = stage(
-                        "accepted",
-                        &format!(
-                            "r.status IN ({})",
-                            codes(&[R::Accepted, R::InProgress, R::Completed, R::NotCompleted])
-                        ),
-                    );
-                    let completed = stage("completed", &format!("r.status IN ({})", codes(&[R::Completed])));
-                    format!("{cohort} {sent} UNION ALL {accepted} UNION ALL {completed}")
-                } else {
-                    format!("{cohort} {sent}")
-                }
-            }
-            I::ReferralsSuccessful => {
-                let cohort = Self::indicator_cohort(&mut sql, filter, None);
-                let completed = sql.param(Param::Text(R::Completed.code().into()));
-                let ended = [R::Completed, R::NotCompleted, R::Declined]
-                    .iter()
-                    .map(|s| sql.param(Param::Text(s.code().into())))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!(
-                    "{cohort} SELECT {} FROM fc JOIN referrals r ON r.case_id = fc.case_id WHERE r.status IN ({ended})",
-                    tally_columns(
-                        "''",
-                        &format!("SUM(CASE WHEN r.status = {completed} THEN 1 ELSE 0 END)"),
-                        "COUNT(*)",
-                        zero
-                    )
-                )
-            }
-            I::ReferralDaysToAcceptance => {
-                let cohort = Self::indicator_cohort(&mut sql, filter, None);
-                let days = days_between_sql("r.accepted_on", &day_of_sql("r.created_at"));
-                format!(
-                    "{cohort} SELECT {} FROM fc JOIN referrals r ON r.case_id = fc.case_id WHERE r.accepted_on IS NOT NULL \
-                     GROUP BY 1",
-                    tally_columns(&format!("CAST({days} AS TEXT)"), "COUNT(*)", zero, zero)
-                )
-            }
             I::InterventionReach => Self::intervention_reach_sql(&mut sql, filter, breakdown),
             I::Trainings | I::PeopleTrained => {
                 sql.period("t.start_on", filter);
@@ -331,9 +189,7 @@ impl Store {
                     sql.clause()
                 )
             }
-            I::SustainabilityScore | I::SustainabilityAboveBand | I::SustainabilityChange | I::Satisfaction => {
-                return self.survey_tallies(code, filter, breakdown).await;
-            }
+            _ => unreachable!("the case-based indicators are answered above"),
         };
         self.run_tallies(&text, &sql.params).await
     }
@@ -435,125 +291,5 @@ impl Store {
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
         format!("{interventions} {selects}")
-    }
-
-    /// Survey scores, from the score columns of `survey_submissions` (migration 0018): the latest
-    /// sustainability survey (baseline or follow-up) of each returnee of the cohort, the change from
-    /// their first baseline to their latest follow-up, and every satisfaction survey.
-    async fn survey_tallies(
-        &self,
-        code: cnrm_domain::indicators::IndicatorCode,
-        filter: &cnrm_domain::indicators::IndicatorFilter,
-        breakdown: Option<cnrm_domain::indicators::Breakdown>,
-    ) -> StoreResult<Vec<cnrm_domain::indicators::Tally>> {
-        use cnrm_domain::indicators::{Breakdown, IndicatorCode as I, BANDS, HEADLINE_BAND};
-        use cnrm_domain::survey::SurveyKind;
-        let mut sql = IndicatorSql::default();
-        let cohort = Self::indicator_cohort(&mut sql, filter, None);
-        // Parameters are added only where used: PostgreSQL refuses one it cannot type.
-        let mut kind = |k: SurveyKind| sql.param(Param::Text(k.code().into()));
-        let dimensions = ["economic", "social", "psychosocial"];
-        // The one survey of `kinds` per case that no later (or, `first`, earlier) one of those kinds follows
-        // (ties on the day go to the identifier). PostgreSQL ranks them in one pass (measured at 100,000
-        // cases: the change indicator 2.3 s → 0.4 s); SQLite was slower ranking (3.0 s → 5.0 s, debug
-        // build) than with the anti-join, which its index on the submissions serves.
-        let pick = |name: &str, kinds: &str, first: bool| {
-            let scores = "ss.case_id, ss.score_economic, ss.score_social, ss.score_psychosocial, ss.score_composite";
-            let (order, cmp) = if first { ("ASC", "<") } else { ("DESC", ">") };
-            match BACKEND {
-                Backend::Postgres => format!(
-                    "{name} AS (SELECT case_id, score_economic, score_social, score_psychosocial, score_composite FROM \
-                     (SELECT {scores}, ROW_NUMBER() OVER (PARTITION BY ss.case_id ORDER BY ss.answered_on {order}, \
-                     ss.id {order}) AS place FROM survey_submissions ss JOIN fc ON fc.case_id = ss.case_id \
-                     WHERE ss.kind IN ({kinds})) ranked WHERE place = 1)"
-                ),
-                Backend::Sqlite => format!(
-                    "{name} AS (SELECT {scores} FROM survey_submissions ss JOIN fc ON fc.case_id = ss.case_id \
-                     WHERE ss.kind IN ({kinds}) AND NOT EXISTS (SELECT 1 FROM survey_submissions x \
-                     WHERE x.case_id = ss.case_id AND x.kind IN ({kinds}) \
-                     AND (x.answered_on {cmp} ss.answered_on OR (x.answered_on = ss.answered_on AND x.id {cmp} ss.id))))"
-                ),
-            }
-        };
-        let mut latest = || {
-            let kinds = format!("{}, {}", kind(SurveyKind::Baseline), kind(SurveyKind::FollowUp));
-            pick("latest", &kinds, false)
-        };
-        let text = match code {
-            I::SustainabilityScore => {
-                let selects: Vec<String> = if breakdown == Some(Breakdown::Dimension) {
-                    dimensions
-                        .iter()
-                        .map(|d| {
-                            let column = format!("score_{d}");
-                            format!(
-                                "SELECT {} FROM latest",
-                                tally_columns(
-                                    &format!("'{d}'"),
-                                    &format!("COUNT({column})"),
-                                    "0",
-                                    &format!("SUM({column})")
-                                )
-                            )
-                        })
-                        .collect()
-                } else {
-                    vec![format!(
-                        "SELECT {} FROM latest",
-                        tally_columns("''", "COUNT(score_composite)", "0", "SUM(score_composite)")
-                    )]
-                };
-                format!("{cohort}, {} {}", latest(), selects.join(" UNION ALL "))
-            }
-            I::SustainabilityAboveBand => {
-                let bands: Vec<f64> =
-                    if breakdown == Some(Breakdown::Band) { BANDS.to_vec() } else { vec![HEADLINE_BAND] };
-                let selects: Vec<String> = bands
-                    .iter()
-                    .map(|band| {
-                        let key = if breakdown == Some(Breakdown::Band) { format!("'{band}'") } else { "''".into() };
-                        format!(
-                            "SELECT {} FROM latest",
-                            tally_columns(
-                                &key,
-                                &format!("SUM(CASE WHEN score_composite >= {band} THEN 1 ELSE 0 END)"),
-                                "COUNT(score_composite)",
-                                "0"
-                            )
-                        )
-                    })
-                    .collect();
-                format!("{cohort}, {} {}", latest(), selects.join(" UNION ALL "))
-            }
-            I::SustainabilityChange => {
-                let first = pick("first_baseline", &kind(SurveyKind::Baseline), true);
-                let last = pick("last_follow_up", &kind(SurveyKind::FollowUp), false);
-                let columns: Vec<(String, String)> = if breakdown == Some(Breakdown::Dimension) {
-                    dimensions.iter().map(|d| (format!("'{d}'"), format!("score_{d}"))).collect()
-                } else {
-                    vec![("''".into(), "score_composite".into())]
-                };
-                let selects: Vec<String> = columns
-                    .iter()
-                    .map(|(key, column)| {
-                        format!(
-                            "SELECT {} FROM first_baseline b JOIN last_follow_up f ON f.case_id = b.case_id \
-                             WHERE b.{column} IS NOT NULL AND f.{column} IS NOT NULL",
-                            tally_columns(key, "COUNT(*)", "0", &format!("SUM(f.{column} - b.{column})"))
-                        )
-                    })
-                    .collect();
-                format!("{cohort}, {first}, {last} {}", selects.join(" UNION ALL "))
-            }
-            _ => {
-                let satisfaction = kind(SurveyKind::Satisfaction);
-                format!(
-                    "{cohort} SELECT {} FROM survey_submissions ss JOIN fc ON fc.case_id = ss.case_id \
-                     WHERE ss.kind = {satisfaction}",
-                    tally_columns("''", "COUNT(ss.score_composite)", "0", "SUM(ss.score_composite)")
-                )
-            }
-        };
-        self.run_tallies(&text, &sql.params).await
     }
 }

@@ -324,7 +324,8 @@ impl Database for Store {
     }
 
     async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
+        MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.fill_case_facts_if_missing().await
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -380,6 +381,8 @@ impl Database for Store {
             .map_err(store_error)?;
         }
         append_audit_in(&mut tx, audit).await?;
+        // A new geography may move cercles between regions: the case facts follow (shared/case_facts.rs).
+        rebuild_case_facts_in(&mut tx).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -863,6 +866,14 @@ impl Database for Store {
 
     async fn cases(&self, scope: &CaseScope, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<CaseSummary>> {
         self.cases_impl(scope, filter, page).await
+    }
+
+    async fn case_export_details(&self, ids: &[Uuid]) -> StoreResult<Vec<CaseExportDetail>> {
+        self.case_export_details_impl(ids).await
+    }
+
+    async fn survey_submissions_of_cases(&self, ids: &[Uuid]) -> StoreResult<Vec<SurveySubmission>> {
+        self.survey_submissions_of_cases_impl(ids).await
     }
 
     async fn update_person(&self, person: &PersonRecord, audit: &AuditEvent) -> StoreResult<()> {
@@ -1473,6 +1484,17 @@ impl Database for Store {
         today: Date,
     ) -> StoreResult<Vec<cnrm_domain::indicators::Tally>> {
         self.indicator_tallies_impl(code, filter, breakdown, today).await
+    }
+    async fn case_sums(
+        &self,
+        filter: &cnrm_domain::indicators::IndicatorFilter,
+        grouping: Option<cnrm_domain::indicators::Breakdown>,
+        per_case: bool,
+    ) -> StoreResult<Vec<(String, cnrm_domain::case_facts::CaseSums)>> {
+        self.case_sums_impl(filter, grouping, per_case).await
+    }
+    async fn rebuild_case_facts(&self, audit: &AuditEvent) -> StoreResult<()> {
+        self.rebuild_case_facts_impl(audit).await
     }
 }
 

@@ -77,6 +77,7 @@ impl Store {
         .await
         .map_err(store_error)?;
         append_audit_in(&mut tx, audit).await?;
+        refresh_case_facts(&mut tx, &[r.case_id]).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -136,6 +137,7 @@ impl Store {
         .map_err(store_error)?;
         stale_unless_written(updated)?;
         append_audit_in(&mut tx, audit).await?;
+        refresh_case_facts(&mut tx, &[r.case_id]).await?;
         tx.commit().await.map_err(store_error)
     }
 }
@@ -292,7 +294,7 @@ impl Store {
         append_audit_in(&mut tx, audit).await?;
         let mut cases: Vec<Uuid> = items.iter().map(|i| i.case_id).collect();
         cases.push(plan.case_id);
-        refresh_gap_needs(&mut tx, &cases).await?;
+        cases_changed(&mut tx, &cases).await?;
         tx.commit().await.map_err(store_error)
     }
 }

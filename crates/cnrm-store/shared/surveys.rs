@@ -286,6 +286,7 @@ impl Store {
             upsert_schedule_step_in(&mut tx, step, false).await?;
         }
         append_audit_in(&mut tx, audit).await?;
+        refresh_case_facts(&mut tx, &[submission.case_id]).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -353,6 +354,18 @@ impl Store {
             .await
             .map_err(store_error)?;
         }
+        // New scores move the cases' figures.
+        let ids: Vec<Uuid> = scores.iter().map(|(id, _)| *id).collect();
+        let mut cases = Vec::new();
+        for chunk in ids.chunks(BULK_ROWS) {
+            let sql = format!("SELECT DISTINCT case_id FROM survey_submissions WHERE id IN ({})", placeholders(1, chunk.len()));
+            let mut query = sqlx::query_scalar::<_, Uuid>(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            cases.extend(query.fetch_all(&mut *tx).await.map_err(store_error)?);
+        }
+        refresh_case_facts(&mut tx, &cases).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -418,6 +431,7 @@ impl Store {
         for step in schedule {
             upsert_schedule_step_in(&mut tx, step, false).await?;
         }
+        refresh_case_facts(&mut tx, &submissions.iter().map(|s| s.case_id).collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(store_error)
     }
 }

@@ -196,6 +196,8 @@ impl Store {
             .await
             .map_err(store_error)?;
         append_audit_in(&mut tx, &audit_with(audit, "case_number", &number)).await?;
+        // The case's figures move to the receiving organisation.
+        refresh_case_facts(&mut tx, &[t.case_id]).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(number)
     }

@@ -105,6 +105,8 @@ pub struct NewCase {
     pub consents: Vec<StoredConsent>,
     pub flags: Vec<StoredFlag>,
     pub tasks: Vec<Task>,
+    /// Survey schedule steps written with the case (the baseline sustainability survey).
+    pub surveys: Vec<crate::ScheduledSurvey>,
 }
 
 /// One row of the case list.

@@ -15,6 +15,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod coordination;
 pub mod counselling;
+pub mod exports;
 pub mod household;
 pub mod identity;
 pub mod interventions;
@@ -30,6 +31,7 @@ pub use cnrm_domain::audit::{AuditEntry, AuditEvent};
 pub use cnrm_domain::paging::{Page, PageRequest};
 pub use coordination::*;
 pub use counselling::*;
+pub use exports::*;
 pub use household::*;
 pub use identity::*;
 pub use interventions::*;
@@ -175,6 +177,13 @@ pub trait Database: Send + Sync + 'static {
     async fn case_file(&self, id: Uuid) -> StoreResult<Option<CaseFile>>;
     async fn cases(&self, scope: &CaseScope, filter: &CaseFilter, page: &PageRequest)
         -> StoreResult<Page<CaseSummary>>;
+    /// The details of these cases that exports may add to the list's rows (shared/exports.rs), in
+    /// no particular order; unknown ids are skipped. The caller has already limited `ids` to what
+    /// the reader may see (they come from [`Database::cases`]).
+    async fn case_export_details(&self, ids: &[Uuid]) -> StoreResult<Vec<CaseExportDetail>>;
+    /// The survey submissions of these cases (shared/exports.rs), by case then date answered; the
+    /// ids come from [`Database::cases`], already limited to what the reader may see.
+    async fn survey_submissions_of_cases(&self, ids: &[Uuid]) -> StoreResult<Vec<SurveySubmission>>;
     /// Saves a person if nobody saved it since `person.version` was read (`Conflict("stale")`).
     async fn update_person(&self, person: &PersonRecord, audit: &AuditEvent) -> StoreResult<()>;
     /// Saves a case (and replaces its screening when `flags` is given, adding `tasks`) if nobody
@@ -617,4 +626,17 @@ pub trait Database: Send + Sync + 'static {
         breakdown: Option<cnrm_domain::indicators::Breakdown>,
         today: time::Date,
     ) -> StoreResult<Vec<cnrm_domain::indicators::Tally>>;
+    /// The sums of the case measures (`cnrm_domain::case_facts`) over the cases the filter keeps, one
+    /// row per key of the grouping (sex, age group, month, region; `None`: one row keyed `""`). Read
+    /// from the cells where they answer the filter, else from the cases' rows; `per_case` reads the
+    /// cases' rows always (the check the tests hold the cells to).
+    async fn case_sums(
+        &self,
+        filter: &cnrm_domain::indicators::IndicatorFilter,
+        grouping: Option<cnrm_domain::indicators::Breakdown>,
+        per_case: bool,
+    ) -> StoreResult<Vec<(String, cnrm_domain::case_facts::CaseSums)>>;
+    /// Recomputes the case facts and their cells from the records, after writes made around the store
+    /// (bulk SQL seeding, a restore); the writes through the store keep them current by themselves.
+    async fn rebuild_case_facts(&self, audit: &AuditEvent) -> StoreResult<()>;
 }

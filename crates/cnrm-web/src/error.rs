@@ -53,7 +53,7 @@ fn page(tr: Tr, status: StatusCode, key: &str) -> Response {
     page_with(tr, status, tr.t(&format!("{key}-title")), tr.t(&format!("{key}-message")))
 }
 
-fn page_with(tr: Tr, status: StatusCode, title: String, message: String) -> Response {
+pub(crate) fn page_with(tr: Tr, status: StatusCode, title: String, message: String) -> Response {
     let body = ErrorPage { tr, status: status.as_u16(), title, message };
     match body.render() {
         Ok(html) => (status, Html(html)).into_response(),

@@ -63,8 +63,8 @@ test_both_backends! {
         assert_eq!(csv.status, StatusCode::OK);
         assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
         let lines: Vec<&str> = csv.body.split("\r\n").filter(|l| !l.is_empty()).collect();
-        assert_eq!(lines[0], "indicateur,ventilation,cle,libelle,valeur,effectif,sur");
-        assert_eq!(lines[1], "returnees_registered,,,Total,2,2,");
+        assert_eq!(lines[0], "indicateur,ventilation,cle,libelle,valeur,effectif,sur,note");
+        assert_eq!(lines[1], "returnees_registered,,,Total,2,2,,");
         assert_eq!(lines.len(), 4, "{lines:?}");
 
         // The dashboard: key figures, charts and a map whose regions filter it.
@@ -117,7 +117,14 @@ test_both_backends! {
         assert_eq!(csv.status, StatusCode::OK);
         assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
         // In the caller's language (the secretariat's account is in French).
-        assert!(csv.body.starts_with("indicateur,ventilation,cle,libelle,valeur,effectif,sur\r\n"), "{}", csv.body);
+        assert!(csv.body.starts_with("indicateur,ventilation,cle,libelle,valeur,effectif,sur,note\r\n"), "{}", csv.body);
+        // A score travels with the provisional-weights notice while the shipped equal weights apply,
+        // on every line; a count does not.
+        let score = p.api("GET", "/api/v1/indicators/sustainability_score?format=csv", Some(&token), None).await;
+        assert_eq!(score.status, StatusCode::OK);
+        let lines: Vec<&str> = score.body.split("\r\n").filter(|l| !l.is_empty()).skip(1).collect();
+        assert!(!lines.is_empty() && lines.iter().all(|l| l.contains("pondérations égales provisoires")), "{}", score.body);
+        assert!(!csv.body.contains("provisoires"));
 
         let bad = p.api("GET", "/api/v1/indicators/returnees_registered?from=2025-02-30", Some(&token), None).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 mod dedup;
+mod report;
 
 /// cnrm — coordination platform for the reintegration of returning migrants.
 #[derive(Parser)]
@@ -41,6 +42,16 @@ enum Command {
     /// Find registrations of the same person: in the database (fills the review queue), or in a
     /// file (--input people.csv --output DIR).
     Dedup(dedup::DedupArgs),
+    /// Write a report to a file.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The periodic CNRM report (indicators, charts, map, 4W summary; aggregates only) as PDF or XLSX,
+    /// e.g. `cnrm export report --quarter 2026-Q3 --format pdf --output rapport.pdf`.
+    Report(report::ReportArgs),
 }
 
 #[derive(Args)]
@@ -251,6 +262,7 @@ async fn run(cli: Cli) -> Result<()> {
             dedup::run_database(&open(&cli.database).await?, args).await
         }
         Command::Dedup(args) => dedup::run(args),
+        Command::Export(ExportCommand::Report(args)) => report::run(open(&cli.database).await?, args).await,
         Command::Serve(args) => serve(&cli.database, args).await,
         Command::Migrate => {
             open(&cli.database).await?;

@@ -65,8 +65,9 @@ pub async fn get_indicator(
     let report = indicators::compute(&state.app, &api.actor, &code, &q).await.map_err(api.fail())?;
     if format.format == "csv" {
         let units = state.app.db.admin_units().await.map_err(|e| LocalizedApiError(e.into(), api.tr))?;
-        let bytes = csv_bytes(api.tr, &report, &units)
-            .map_err(|e| LocalizedApiError(AppError::Internal(e.to_string()), api.tr))?;
+        let bytes = csv_bytes(&state, api.tr, &report, &units).await.map_err(|_| {
+            LocalizedApiError(AppError::Internal("the indicator's CSV could not be written".into()), api.tr)
+        })?;
         let mut response = bytes.into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CSV_MIME));
         return Ok(response);

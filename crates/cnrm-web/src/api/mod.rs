@@ -6,6 +6,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod coordination;
 pub mod counselling;
+pub mod exports;
 pub mod gaps;
 pub mod household;
 pub mod identity;
@@ -15,6 +16,7 @@ pub mod plans;
 pub mod problem;
 pub mod projects;
 pub mod referrals;
+pub mod reports;
 pub mod surveys;
 pub mod transfers;
 
@@ -57,10 +59,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin-units", get(admin_units))
         .route("/roles", get(roles))
         .merge(cases::router())
+        .merge(exports::router())
         .merge(catalogue::router())
         .merge(gaps::router())
         .merge(indicators::router())
         .merge(referrals::router())
+        .merge(reports::router())
         .merge(transfers::router())
         .merge(plans::router())
         .merge(projects::router())
@@ -414,11 +418,12 @@ impl Modify for BearerSecurity {
         get_user, update_user, list_audit, admin_units, roles,
         cases::list_cases, cases::register_case, cases::get_case, cases::case_timeline, cases::update_person,
         cases::update_return, cases::assign_case, cases::close_case, cases::reopen_case, cases::screen_case,
-        cases::add_consent, cases::withdraw_consent,
+        cases::add_consent, cases::withdraw_consent, exports::export_cases,
         catalogue::list_services, catalogue::create_service, catalogue::get_service, catalogue::update_service,
         catalogue::submit_service, catalogue::validate_service,
         gaps::get_gaps,
         indicators::list_indicators, indicators::get_indicator,
+        reports::get_report,
         referrals::send_referral, referrals::case_referrals, referrals::incoming_referrals, referrals::received_referral,
         referrals::act_on_referral,
         transfers::propose_transfer, transfers::list_transfers, transfers::get_transfer, transfers::act_on_transfer,

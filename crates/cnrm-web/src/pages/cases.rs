@@ -15,6 +15,7 @@ use cnrm_app::plans::{self, PlanItemAction, PlanItemInput};
 use cnrm_app::referrals::{self, ReferralInput};
 use cnrm_app::AppError;
 use cnrm_domain::consent::{consent_allows, ConsentBlock, ConsentInput, ConsentMethod, ConsentPurpose};
+use cnrm_domain::export_fields::ExportList;
 use cnrm_domain::followup::PlanTimeliness;
 use cnrm_domain::lifecycle::case::{CaseStatus, ClosureReason};
 use cnrm_domain::lifecycle::plan::{
@@ -187,6 +188,8 @@ struct ListPage {
     /// Whether a filter besides the search box is set (their panel is then open).
     filtered: bool,
     may_register: bool,
+    /// The export forms (cases, surveys), for those who may export (with the list's current filters).
+    exports: Vec<super::exports::ExportForm>,
     /// Filters are never refused (unknown codes are ignored), but the controls share the form macros.
     errors: FieldErrors,
 }
@@ -230,6 +233,14 @@ pub async fn list(
         ("assigned", q.assigned.clone()),
     ];
     let filtered = view.filters.iter().any(|(_, v)| !v.trim().is_empty());
+    let mut kept = view.filters.clone();
+    kept.push(("q", view.q.clone()));
+    kept.push(("sort", q.sort.clone().unwrap_or_default()));
+    kept.push(("dir", q.dir.clone().unwrap_or_default()));
+    let exports = [ExportList::Cases, ExportList::Surveys]
+        .into_iter()
+        .filter_map(|list| super::exports::ExportForm::for_list(tr, &auth.actor, list, kept.clone()))
+        .collect();
     render(ListPage {
         l: Layout::new(&auth.ctx, tr.t("nav-cases")),
         rows,
@@ -241,6 +252,7 @@ pub async fn list(
         mine: q.assigned.trim() == "me",
         filtered,
         may_register: auth.actor.holds(Permission::CaseWrite),
+        exports,
         errors: FieldErrors::new(),
         q,
     })

@@ -58,7 +58,7 @@ pub fn format_value(tr: Tr, unit: ValueUnit, value: Option<f64>) -> String {
 }
 
 /// The plan, target or denominator written after the value ("sur 12", "of 12"), if any.
-fn format_of(tr: Tr, indicator: &Indicator, figure: &Figure) -> String {
+pub(crate) fn format_of(tr: Tr, indicator: &Indicator, figure: &Figure) -> String {
     match (indicator.unit, figure.of) {
         (ValueUnit::Share, Some(of)) => tr.t_with(
             "indicator-share-of",
@@ -140,7 +140,7 @@ pub struct FilterForm {
     pub action: String,
 }
 
-async fn filter_form(
+pub(crate) async fn filter_form(
     state: &AppState,
     tr: Tr,
     q: &IndicatorQuery,
@@ -266,7 +266,7 @@ pub async fn detail(
     if format.format == "csv" {
         let report = indicators::compute(&state.app, &auth.actor, &code, &q).await.in_locale(tr)?;
         let units = state.app.db.admin_units().await.in_locale(tr)?;
-        return csv_response(tr, &report, &units);
+        return csv_response(&state, tr, &report, &units).await;
     }
     let (report, errors) = match indicators::compute(&state.app, &auth.actor, &code, &q).await {
         Ok(report) => (Some(report), FieldErrors::new()),
@@ -338,11 +338,14 @@ pub async fn detail(
 }
 
 /// An indicator's result as a table: the total, then one row per key of the breakdown.
+/// The figures of an indicator as a table; `notice` (the provisional-weights one, for scores) fills the
+/// last column of every row, so that no copy of a score travels without it.
 pub fn result_table(
     tr: Tr,
     indicator: &Indicator,
     result: &IndicatorResult,
     units: &[AdminUnit],
+    notice: Option<&str>,
 ) -> cnrm_export::Table {
     use cnrm_export::Cell;
     let number = |v: Option<f64>| match v {
@@ -354,6 +357,7 @@ pub fn result_table(
     };
     let of = |f: &Figure| f.of.map_or(Cell::Text(String::new()), Cell::Number);
     let breakdown = result.breakdown.map(|b| b.code().to_string()).unwrap_or_default();
+    let note = Cell::Text(notice.unwrap_or_default().to_string());
     let mut rows = vec![vec![
         Cell::Text(indicator.code.code().into()),
         Cell::Text(String::new()),
@@ -362,6 +366,7 @@ pub fn result_table(
         number(result.total.value),
         Cell::Number(result.total.count),
         of(&result.total),
+        note.clone(),
     ]];
     for row in &result.rows {
         rows.push(vec![
@@ -372,10 +377,11 @@ pub fn result_table(
             number(row.figure.value),
             Cell::Number(row.figure.count),
             of(&row.figure),
+            note.clone(),
         ]);
     }
     cnrm_export::Table {
-        headers: ["indicator", "breakdown", "key", "label", "value", "count", "of"]
+        headers: ["indicator", "breakdown", "key", "label", "value", "count", "of", "note"]
             .iter()
             .map(|h| tr.t(&format!("indicator-csv-{h}")))
             .collect(),
@@ -384,15 +390,30 @@ pub fn result_table(
     }
 }
 
-pub fn csv_bytes(tr: Tr, report: &IndicatorReport, units: &[AdminUnit]) -> Result<Vec<u8>, cnrm_export::ExportError> {
-    cnrm_export::to_csv(&result_table(tr, report.indicator, &report.result, units))
-}
-
-fn csv_response(tr: Tr, report: &IndicatorReport, units: &[AdminUnit]) -> Result<Response, PageError> {
-    let bytes = csv_bytes(tr, report, units).map_err(|e| {
+/// The CSV of an indicator; a score carries the provisional-weights notice while it applies.
+pub async fn csv_bytes(
+    state: &AppState,
+    tr: Tr,
+    report: &IndicatorReport,
+    units: &[AdminUnit],
+) -> Result<Vec<u8>, PageError> {
+    let notice = match report.indicator.unit {
+        ValueUnit::Score => super::surveys::provisional_notice(state, tr).await?,
+        _ => None,
+    };
+    cnrm_export::to_csv(&result_table(tr, report.indicator, &report.result, units, notice.as_deref())).map_err(|e| {
         tracing::error!(error = %e, "export failed");
         PageError::Internal(tr)
-    })?;
+    })
+}
+
+async fn csv_response(
+    state: &AppState,
+    tr: Tr,
+    report: &IndicatorReport,
+    units: &[AdminUnit],
+) -> Result<Response, PageError> {
+    let bytes = csv_bytes(state, tr, report, units).await?;
     Ok(download(bytes, CSV_MIME, &format!("cnrm-{}.csv", report.indicator.code.code())))
 }
 
@@ -418,6 +439,9 @@ struct DashboardPage {
     /// The dashboard has its own breakdowns: the form offers none.
     no_breakdowns: Vec<Choice>,
     errors: FieldErrors,
+    /// The dashboard's filters, carried to the periodic report form.
+    report_filters: Vec<(String, String)>,
+    report_href: String,
 }
 
 fn chart_text(tr: Tr, id: &str, title: String, category_key: &str, value_axis: String) -> cnrm_charts::ChartText {
@@ -570,6 +594,11 @@ pub async fn dashboard(
             provisional: super::surveys::provisional_notice(&state, tr).await?,
             no_breakdowns: Vec::new(),
             errors,
+            report_filters: super::reports::hidden_filters(&q),
+            report_href: match filter_query(&q) {
+                query if query.is_empty() => "/reports/cnrm".into(),
+                query => format!("/reports/cnrm?{query}"),
+            },
         },
     )
 }

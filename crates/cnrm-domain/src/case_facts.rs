@@ -1,0 +1,374 @@
+//! The figures of one case that the case-based indicators add up, defined once.
+//!
+//! Why this module exists: counting a million cases, their plan items, referrals and surveys for every
+//! dashboard is too slow (seconds). The store keeps instead one row of [`Measure`]s per case (its
+//! "facts": assisted or not, items planned and delivered, amounts, referrals by stage, latest and
+//! changed scores…) and the same measures added up per cell of [`CELL_KEYS`] (arrival month ×
+//! organisation × region × sex × age group). An indicator is then a sum of measures over the cells
+//! its filter keeps ([`cells_answer`]) or, for finer filters, over the cases' rows: the same sums
+//! either way. This module names the measures and turns their sums into the indicators' tallies, so
+//! that those rules are tested without a database.
+
+use crate::indicators::{Breakdown, IndicatorCode, IndicatorFilter, Tally, BANDS, HEADLINE_BAND};
+use crate::lifecycle::plan::Dimension;
+
+/// Scores are kept as whole millionths, so that sums added and taken away stay exact.
+pub const SCORE_SCALE: f64 = 1_000_000.0;
+
+/// One measure of a case: a count (0/1 for a case, more for items or referrals), an amount in XOF or a
+/// score in millionths. Each is a column of the facts and of the cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Measure {
+    /// 1 for every case (the cells' number of cases).
+    Cases,
+    /// At least one plan item delivered (in the dimension).
+    Assisted,
+    AssistedIn(Dimension),
+    /// Plan agreed within [`crate::indicators::PLAN_WITHIN_DAYS`] of arrival.
+    PlanWithinMonth,
+    /// Plan items not cancelled, and delivered (in the dimension).
+    ItemsPlanned,
+    ItemsDelivered,
+    PlannedIn(Dimension),
+    DeliveredIn(Dimension),
+    /// Budgets and amounts spent of the items not cancelled, XOF (in the dimension).
+    BudgetXof,
+    SpentXof,
+    BudgetIn(Dimension),
+    SpentIn(Dimension),
+    /// Referrals sent (not revoked), accepted (at any later stage), completed, ended.
+    ReferralsSent,
+    ReferralsAccepted,
+    ReferralsCompleted,
+    ReferralsEnded,
+    /// The latest sustainability survey: 1 if its composite (or dimension) score is known, and the score.
+    LatestScored,
+    LatestScore,
+    LatestScoredIn(Dimension),
+    LatestScoreIn(Dimension),
+    /// The latest composite score reaches the band (index into [`BANDS`]).
+    AboveBand(usize),
+    /// First baseline and last follow-up both scored: 1, and the follow-up's score minus the baseline's.
+    Changed,
+    Change,
+    ChangedIn(Dimension),
+    ChangeIn(Dimension),
+    /// Satisfaction surveys scored, and their scores.
+    SatisfactionScored,
+    SatisfactionScore,
+}
+
+impl Measure {
+    /// Every measure, in column order.
+    pub fn all() -> Vec<Measure> {
+        use Measure::*;
+        let per_dimension = |f: fn(Dimension) -> Measure| Dimension::ALL.into_iter().map(f).collect::<Vec<_>>();
+        let mut all = vec![Cases, Assisted];
+        all.extend(per_dimension(AssistedIn));
+        all.extend([PlanWithinMonth, ItemsPlanned, ItemsDelivered]);
+        all.extend(per_dimension(PlannedIn));
+        all.extend(per_dimension(DeliveredIn));
+        all.extend([BudgetXof, SpentXof]);
+        all.extend(per_dimension(BudgetIn));
+        all.extend(per_dimension(SpentIn));
+        all.extend([ReferralsSent, ReferralsAccepted, ReferralsCompleted, ReferralsEnded, LatestScored, LatestScore]);
+        all.extend(per_dimension(LatestScoredIn));
+        all.extend(per_dimension(LatestScoreIn));
+        all.extend((0..BANDS.len()).map(AboveBand));
+        all.extend([Changed, Change]);
+        all.extend(per_dimension(ChangedIn));
+        all.extend(per_dimension(ChangeIn));
+        all.extend([SatisfactionScored, SatisfactionScore]);
+        all
+    }
+
+    /// The column's name.
+    pub fn column(self) -> String {
+        use Measure::*;
+        let d = |dimension: Dimension| dimension.code();
+        match self {
+            Cases => "cases".into(),
+            Assisted => "assisted".into(),
+            AssistedIn(x) => format!("assisted_{}", d(x)),
+            PlanWithinMonth => "plan_within_month".into(),
+            ItemsPlanned => "items_planned".into(),
+            ItemsDelivered => "items_delivered".into(),
+            PlannedIn(x) => format!("planned_{}", d(x)),
+            DeliveredIn(x) => format!("delivered_{}", d(x)),
+            BudgetXof => "budget_xof".into(),
+            SpentXof => "spent_xof".into(),
+            BudgetIn(x) => format!("budget_{}", d(x)),
+            SpentIn(x) => format!("spent_{}", d(x)),
+            ReferralsSent => "referrals_sent".into(),
+            ReferralsAccepted => "referrals_accepted".into(),
+            ReferralsCompleted => "referrals_completed".into(),
+            ReferralsEnded => "referrals_ended".into(),
+            LatestScored => "latest_scored".into(),
+            LatestScore => "latest_score".into(),
+            LatestScoredIn(x) => format!("latest_scored_{}", d(x)),
+            LatestScoreIn(x) => format!("latest_score_{}", d(x)),
+            AboveBand(i) => format!("above_band_{i}"),
+            Changed => "changed".into(),
+            Change => "change".into(),
+            ChangedIn(x) => format!("changed_{}", d(x)),
+            ChangeIn(x) => format!("change_{}", d(x)),
+            SatisfactionScored => "satisfaction_scored".into(),
+            SatisfactionScore => "satisfaction_score".into(),
+        }
+    }
+}
+
+/// The columns that key the cells, as the facts hold them: arrival month (its first day), the case's
+/// organisation, the region of settlement (`''` when not known), sex, age group on arrival.
+pub const CELL_KEYS: [&str; 5] = ["arrival_month", "organisation_id", "region_pcode", "sex", "age_group"];
+
+/// The sums of every measure over some cases (in [`Measure::all`] order).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseSums {
+    values: Vec<i64>,
+}
+
+impl CaseSums {
+    /// From values in [`Measure::all`] order.
+    pub fn from_values(values: Vec<i64>) -> CaseSums {
+        CaseSums { values }
+    }
+
+    pub fn get(&self, measure: Measure) -> i64 {
+        let index = Measure::all().iter().position(|m| *m == measure).expect("every measure has a column");
+        self.values.get(index).copied().unwrap_or(0)
+    }
+
+    fn score(&self, measure: Measure) -> f64 {
+        self.get(measure) as f64 / SCORE_SCALE
+    }
+}
+
+/// Whether the cells hold what this filter and breakdown need (else the cases' rows are read):
+/// filters on the cells' keys only, a period of whole months, a place that is a region (level 1), for
+/// every breakdown (the cells carry each grouping).
+pub fn cells_answer(filter: &IndicatorFilter) -> bool {
+    let whole_months = filter.from.is_none_or(|d| d.day() == 1)
+        && filter.to.is_none_or(|d| d.next_day().is_none_or(|next| next.day() == 1));
+    whole_months
+        && (filter.unit.is_none() || filter.unit_level == Some(1))
+        && filter.return_type.is_none()
+        && filter.returned_from.is_none()
+        && filter.programme.is_none()
+        && filter.vulnerability.is_none()
+}
+
+/// The case-side key a breakdown groups by (the others are columns of the same sums).
+pub fn grouping(breakdown: Option<Breakdown>) -> Option<Breakdown> {
+    breakdown.filter(|b| matches!(b, Breakdown::Sex | Breakdown::AgeGroup | Breakdown::Month | Breakdown::Region))
+}
+
+/// A dimension's (count, of, score sum) measures.
+type ColumnsOf = fn(Dimension) -> (Measure, Option<Measure>, Option<Measure>);
+
+/// The tallies of a case-based indicator from the sums per key of its grouping (`rows`: one per key,
+/// `""` for no grouping). `None` for an indicator not made of these sums (the median days to
+/// acceptance, and the indicators of other sources).
+pub fn case_tallies(
+    code: IndicatorCode,
+    breakdown: Option<Breakdown>,
+    rows: &[(String, CaseSums)],
+) -> Option<Vec<Tally>> {
+    use IndicatorCode as I;
+    use Measure as M;
+    let by = |b: Breakdown| breakdown == Some(b);
+    let per_key = |count: M, of: Option<M>| -> Vec<Tally> {
+        rows.iter().map(|(key, s)| Tally::new(key.clone(), s.get(count), of.map_or(0, |m| s.get(m)))).collect()
+    };
+    let total = || -> CaseSums {
+        let mut values = vec![0; Measure::all().len()];
+        for (_, s) in rows {
+            for (v, x) in values.iter_mut().zip(&s.values) {
+                *v += x;
+            }
+        }
+        CaseSums { values }
+    };
+    // Column-wise breakdowns (dimension, stage, band): one tally per column, zero ones left out as a
+    // grouping leaves out keys without cases.
+    let columns = |keys: Vec<(String, M, Option<M>, Option<M>)>| -> Vec<Tally> {
+        let s = total();
+        keys.into_iter()
+            .map(|(key, count, of, sum)| Tally {
+                key,
+                count: s.get(count),
+                of: of.map_or(0, |m| s.get(m)),
+                sum: sum.map_or(0.0, |m| s.score(m)),
+            })
+            .filter(|t| t.count != 0 || t.of != 0)
+            .collect()
+    };
+    let scores = |scored: M, score: M| -> Vec<Tally> {
+        rows.iter()
+            .map(|(key, s)| Tally { key: key.clone(), count: s.get(scored), of: 0, sum: s.score(score) })
+            .collect()
+    };
+    let dimensions = |f: ColumnsOf| {
+        columns(
+            Dimension::ALL
+                .into_iter()
+                .map(|d| {
+                    let (count, of, sum) = f(d);
+                    (d.code().to_string(), count, of, sum)
+                })
+                .collect(),
+        )
+    };
+    Some(match code {
+        I::ReturneesRegistered => per_key(M::Cases, None),
+        I::ReturneesAssisted if by(Breakdown::Dimension) => dimensions(|d| (M::AssistedIn(d), None, None)),
+        I::ReturneesAssisted => per_key(M::Assisted, None),
+        I::PlanWithinMonth => per_key(M::PlanWithinMonth, Some(M::Cases)),
+        I::AssistanceDelivered if by(Breakdown::Dimension) => {
+            dimensions(|d| (M::DeliveredIn(d), Some(M::PlannedIn(d)), None))
+        }
+        I::AssistanceDelivered => per_key(M::ItemsDelivered, Some(M::ItemsPlanned)),
+        I::AssistanceDeliveredXof if by(Breakdown::Dimension) => {
+            dimensions(|d| (M::SpentIn(d), Some(M::BudgetIn(d)), None))
+        }
+        I::AssistanceDeliveredXof => per_key(M::SpentXof, Some(M::BudgetXof)),
+        I::ReferralsSent if by(Breakdown::Stage) => columns(vec![
+            ("sent".into(), M::ReferralsSent, None, None),
+            ("accepted".into(), M::ReferralsAccepted, None, None),
+            ("completed".into(), M::ReferralsCompleted, None, None),
+        ]),
+        I::ReferralsSent => {
+            let s = total();
+            vec![Tally::new("sent", s.get(M::ReferralsSent), 0)]
+        }
+        I::ReferralsSuccessful => per_key(M::ReferralsCompleted, Some(M::ReferralsEnded)),
+        I::SustainabilityScore if by(Breakdown::Dimension) => {
+            dimensions(|d| (M::LatestScoredIn(d), None, Some(M::LatestScoreIn(d))))
+        }
+        I::SustainabilityScore => scores(M::LatestScored, M::LatestScore),
+        I::SustainabilityAboveBand if by(Breakdown::Band) => columns(
+            BANDS
+                .iter()
+                .enumerate()
+                .map(|(i, band)| (band.to_string(), M::AboveBand(i), Some(M::LatestScored), None))
+                .collect(),
+        ),
+        I::SustainabilityAboveBand => {
+            let headline = BANDS.iter().position(|b| *b == HEADLINE_BAND).expect("the headline band is a band");
+            per_key(M::AboveBand(headline), Some(M::LatestScored))
+        }
+        I::SustainabilityChange if by(Breakdown::Dimension) => {
+            dimensions(|d| (M::ChangedIn(d), None, Some(M::ChangeIn(d))))
+        }
+        I::SustainabilityChange => scores(M::Changed, M::Change),
+        I::Satisfaction => scores(M::SatisfactionScored, M::SatisfactionScore),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::{self, Figure};
+    use time::macros::date;
+
+    fn sums(pairs: &[(Measure, i64)]) -> CaseSums {
+        let all = Measure::all();
+        let mut values = vec![0; all.len()];
+        for (m, v) in pairs {
+            values[all.iter().position(|x| x == m).unwrap()] = *v;
+        }
+        CaseSums::from_values(values)
+    }
+
+    #[test]
+    fn every_measure_has_its_own_column() {
+        let all = Measure::all();
+        let mut columns: Vec<String> = all.iter().map(|m| m.column()).collect();
+        columns.sort();
+        columns.dedup();
+        assert_eq!(columns.len(), all.len());
+        assert!(columns
+            .iter()
+            .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')));
+    }
+
+    #[test]
+    fn registered_and_shares_per_key() {
+        let rows = vec![
+            ("female".to_string(), sums(&[(Measure::Cases, 3), (Measure::PlanWithinMonth, 1)])),
+            ("male".to_string(), sums(&[(Measure::Cases, 2), (Measure::PlanWithinMonth, 2)])),
+        ];
+        let registered = case_tallies(IndicatorCode::ReturneesRegistered, Some(Breakdown::Sex), &rows).unwrap();
+        assert_eq!(registered, vec![Tally::new("female", 3, 0), Tally::new("male", 2, 0)]);
+        let within = case_tallies(IndicatorCode::PlanWithinMonth, None, &rows).unwrap();
+        let f = indicators::figure(indicators::indicator(IndicatorCode::PlanWithinMonth), &within);
+        assert_eq!(f, Figure { value: Some(0.6), count: 3, of: Some(5) });
+    }
+
+    #[test]
+    fn columns_become_rows_and_scores_are_exact_means() {
+        use Dimension::*;
+        let rows = vec![
+            (
+                "2025-01-01".to_string(),
+                sums(&[
+                    (Measure::LatestScored, 2),
+                    (Measure::LatestScore, 1_100_000),
+                    (Measure::LatestScoredIn(Social), 1),
+                    (Measure::LatestScoreIn(Social), 250_000),
+                    (Measure::AboveBand(0), 2),
+                    (Measure::AboveBand(1), 1),
+                ]),
+            ),
+            (
+                "2025-02-01".to_string(),
+                sums(&[(Measure::LatestScored, 1), (Measure::LatestScore, 400_000), (Measure::AboveBand(0), 1)]),
+            ),
+        ];
+        let by_dimension = case_tallies(IndicatorCode::SustainabilityScore, Some(Breakdown::Dimension), &rows).unwrap();
+        assert_eq!(by_dimension.len(), 1, "dimensions without a score are left out");
+        assert_eq!((by_dimension[0].key.as_str(), by_dimension[0].count), ("social", 1));
+        assert!((by_dimension[0].sum - 0.25).abs() < 1e-12);
+        let mean = case_tallies(IndicatorCode::SustainabilityScore, None, &rows).unwrap();
+        let f = indicators::figure(indicators::indicator(IndicatorCode::SustainabilityScore), &mean);
+        assert!((f.value.unwrap() - 0.5).abs() < 1e-12);
+        let bands = case_tallies(IndicatorCode::SustainabilityAboveBand, Some(Breakdown::Band), &rows).unwrap();
+        assert_eq!(bands, vec![Tally::new("0.33", 3, 3), Tally::new("0.5", 1, 3), Tally::new("0.66", 0, 3)]);
+        let headline = case_tallies(IndicatorCode::SustainabilityAboveBand, None, &rows).unwrap();
+        assert_eq!(headline, vec![Tally::new("2025-01-01", 1, 2), Tally::new("2025-02-01", 0, 1)]);
+    }
+
+    #[test]
+    fn indicators_of_other_sources_are_not_sums() {
+        assert!(case_tallies(IndicatorCode::ReferralDaysToAcceptance, None, &[]).is_none());
+        assert!(case_tallies(IndicatorCode::Trainings, None, &[]).is_none());
+    }
+
+    #[test]
+    fn the_cells_answer_only_what_they_key() {
+        let national = IndicatorFilter::default();
+        assert!(cells_answer(&national));
+        let quarter =
+            IndicatorFilter { from: Some(date!(2025 - 04 - 01)), to: Some(date!(2025 - 06 - 30)), ..national.clone() };
+        assert!(cells_answer(&quarter));
+        let leap =
+            IndicatorFilter { from: Some(date!(2024 - 02 - 01)), to: Some(date!(2024 - 02 - 29)), ..national.clone() };
+        assert!(cells_answer(&leap));
+        let days = IndicatorFilter { to: Some(date!(2025 - 06 - 29)), ..national.clone() };
+        assert!(!cells_answer(&days));
+        let mid = IndicatorFilter { from: Some(date!(2025 - 06 - 02)), ..national.clone() };
+        assert!(!cells_answer(&mid));
+        let region = IndicatorFilter { unit: Some("ML01".into()), unit_level: Some(1), ..national.clone() };
+        assert!(cells_answer(&region));
+        let cercle = IndicatorFilter { unit: Some("ML0101".into()), unit_level: Some(2), ..national.clone() };
+        assert!(!cells_answer(&cercle), "a cercle is finer than the cells");
+        let unknown = IndicatorFilter { unit: Some("ML01".into()), ..national.clone() };
+        assert!(!cells_answer(&unknown), "a place of unknown level is read from the cases");
+        let programme = IndicatorFilter { programme: Some("MPRR".into()), ..national.clone() };
+        assert!(!cells_answer(&programme));
+        let flag =
+            IndicatorFilter { vulnerability: Some(crate::vulnerability::VulnerabilityFlag::Disability), ..national };
+        assert!(!cells_answer(&flag));
+    }
+}
