@@ -10,8 +10,7 @@ use std::collections::HashMap;
 
 use cnrm_domain::case_facts::{self, CaseSums};
 use cnrm_domain::indicators::{
-    self, Breakdown, FilterKind, Indicator, IndicatorCode, IndicatorFilter, IndicatorQuery, IndicatorResult, Source,
-    Tally,
+    self, Breakdown, FilterKind, Indicator, IndicatorCode, IndicatorFilter, IndicatorQuery, IndicatorResult, Tally,
 };
 use cnrm_domain::Permission;
 use cnrm_store::AdminUnit;
@@ -187,7 +186,7 @@ pub async fn dashboard(app: &App, actor: &Actor, query: &IndicatorQuery) -> Resu
     let mut groupings: Vec<Option<Breakdown>> = vec![None];
     let mut wanted: Vec<(IndicatorCode, Option<Breakdown>)> = Vec::new();
     for &(code, breakdown) in DASHBOARD {
-        if made_of_case_sums(code) {
+        if case_facts::made_of_sums(code) {
             let grouping = case_facts::grouping(breakdown);
             if !groupings.contains(&grouping) {
                 groupings.push(grouping);
@@ -205,7 +204,7 @@ pub async fn dashboard(app: &App, actor: &Actor, query: &IndicatorQuery) -> Resu
         sums_concurrently(app, &scoped.filter, &groupings)
     )?;
     let tallies_of = |code: IndicatorCode, breakdown: Option<Breakdown>| -> Vec<Tally> {
-        if made_of_case_sums(code) {
+        if case_facts::made_of_sums(code) {
             let grouping = case_facts::grouping(breakdown);
             let at = groupings.iter().position(|g| *g == grouping).expect("every grouping was summed");
             case_facts::case_tallies(code, breakdown, &sums[at]).unwrap_or_default()
@@ -222,12 +221,6 @@ pub async fn dashboard(app: &App, actor: &Actor, query: &IndicatorQuery) -> Resu
         })
         .collect();
     Ok(Dashboard { scoped, reports })
-}
-
-/// The indicators computed from the sums of the case facts (all case-based ones but the median days
-/// to acceptance, which needs each referral's days).
-fn made_of_case_sums(code: IndicatorCode) -> bool {
-    indicators::indicator(code).source == Source::Cases && code != IndicatorCode::ReferralDaysToAcceptance
 }
 
 /// The sums of the case facts for each grouping, in their order, read side by side.

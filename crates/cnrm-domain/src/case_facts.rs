@@ -9,8 +9,9 @@
 //! either way. This module names the measures and turns their sums into the indicators' tallies, so
 //! that those rules are tested without a database.
 
-use crate::indicators::{Breakdown, IndicatorCode, IndicatorFilter, Tally, BANDS, HEADLINE_BAND};
+use crate::indicators::{self, Breakdown, IndicatorCode, IndicatorFilter, Source, Tally, BANDS, HEADLINE_BAND};
 use crate::lifecycle::plan::Dimension;
+use std::sync::LazyLock;
 
 /// Scores are kept as whole millionths, so that sums added and taken away stay exact.
 pub const SCORE_SCALE: f64 = 1_000_000.0;
@@ -58,9 +59,16 @@ pub enum Measure {
     SatisfactionScore,
 }
 
+/// Every measure, in column order, listed once.
+static ALL: LazyLock<Vec<Measure>> = LazyLock::new(Measure::list);
+
 impl Measure {
     /// Every measure, in column order.
-    pub fn all() -> Vec<Measure> {
+    pub fn all() -> &'static [Measure] {
+        &ALL
+    }
+
+    fn list() -> Vec<Measure> {
         use Measure::*;
         let per_dimension = |f: fn(Dimension) -> Measure| Dimension::ALL.into_iter().map(f).collect::<Vec<_>>();
         let mut all = vec![Cases, Assisted];
@@ -135,7 +143,7 @@ impl CaseSums {
     }
 
     pub fn get(&self, measure: Measure) -> i64 {
-        let index = Measure::all().iter().position(|m| *m == measure).expect("every measure has a column");
+        let index = ALL.iter().position(|m| *m == measure).expect("every measure has a column");
         self.values.get(index).copied().unwrap_or(0)
     }
 
@@ -156,6 +164,12 @@ pub fn cells_answer(filter: &IndicatorFilter) -> bool {
         && filter.returned_from.is_none()
         && filter.programme.is_none()
         && filter.vulnerability.is_none()
+}
+
+/// Whether an indicator is made of these sums: every case-based one but the median days to acceptance,
+/// which needs each referral's days.
+pub fn made_of_sums(code: IndicatorCode) -> bool {
+    indicators::indicator(code).source == Source::Cases && code != IndicatorCode::ReferralDaysToAcceptance
 }
 
 /// The case-side key a breakdown groups by (the others are columns of the same sums).

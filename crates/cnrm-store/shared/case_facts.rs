@@ -34,7 +34,7 @@ fn case_fact_columns() -> Vec<String> {
     ];
     keys.iter()
         .map(|k| k.to_string())
-        .chain(cnrm_domain::case_facts::Measure::all().into_iter().map(|m| m.column()))
+        .chain(cnrm_domain::case_facts::Measure::all().iter().map(|m| m.column()))
         .collect()
 }
 
@@ -200,7 +200,7 @@ fn case_fact_rows_sql(cases: Option<&str>) -> String {
 /// Adds up the facts per cell: of the listed cases with `sign` (`-` takes them away) into the
 /// counters, or (`cases` `None`) of every case into empty cells.
 fn case_fact_cells_sql(sign: &str, cases: Option<&str>) -> String {
-    let measures: Vec<String> = cnrm_domain::case_facts::Measure::all().into_iter().map(|m| m.column()).collect();
+    let measures: Vec<String> = cnrm_domain::case_facts::Measure::all().iter().map(|m| m.column()).collect();
     let keys = cnrm_domain::case_facts::CELL_KEYS.join(", ");
     let sums = measures.iter().map(|m| format!("{sign}SUM({m})")).collect::<Vec<_>>().join(", ");
     let filter = cases.map_or(String::new(), |ids| format!("WHERE case_id IN ({ids}) "));
@@ -349,7 +349,7 @@ impl Store {
             _ => "''".to_string(),
         };
         let sums = cnrm_domain::case_facts::Measure::all()
-            .into_iter()
+            .iter()
             .map(|m| format!("CAST(SUM(f.{}) AS BIGINT)", m.column()))
             .collect::<Vec<_>>()
             .join(", ");

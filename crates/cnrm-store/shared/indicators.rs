@@ -124,15 +124,13 @@ impl Store {
         use cnrm_domain::indicators::{Breakdown, IndicatorCode as I};
         let mut sql = IndicatorSql::default();
         let zero = "0";
-        if cnrm_domain::indicators::indicator(code).source == cnrm_domain::indicators::Source::Cases {
-            if code == I::ReferralDaysToAcceptance {
-                return self.referral_days_tallies(filter).await;
-            }
+        if cnrm_domain::case_facts::made_of_sums(code) {
             let sums = self.case_sums_impl(filter, cnrm_domain::case_facts::grouping(breakdown), false).await?;
             return cnrm_domain::case_facts::case_tallies(code, breakdown, &sums)
                 .ok_or_else(|| StoreError::Backend(format!("{code:?} is not made of case sums")));
         }
         let text = match code {
+            I::ReferralDaysToAcceptance => return self.referral_days_tallies(filter).await,
             I::InterventionReach => Self::intervention_reach_sql(&mut sql, filter, breakdown),
             I::Trainings | I::PeopleTrained => {
                 sql.period("t.start_on", filter);

@@ -2,20 +2,10 @@
 
 use cnrm_app::test_both_backends;
 use cnrm_app::testing::TestDb;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn cnrm(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cnrm"))
-        .args(args)
-        .env("CNRM_DATABASE_URL", &db.url)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("cnrm runs")
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+mod support;
+use support::{cnrm, text};
 
 async fn drop_guards(db: &TestDb) {
     let statements: &[&str] = match db.app.db.backend() {

@@ -3,22 +3,11 @@
 
 use cnrm_app::identity;
 use cnrm_app::test_both_backends;
-use cnrm_app::testing::{self, actor, TestDb};
+use cnrm_app::testing::{self, actor};
 use cnrm_domain::identity::CandidateStatus;
-use std::process::{Command, Output};
 
-fn cnrm(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cnrm"))
-        .args(args)
-        .env("CNRM_DATABASE_URL", &db.url)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("cnrm runs")
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+mod support;
+use support::{cnrm, text};
 
 fn person(family: &str, given: &str) -> cnrm_app::cases::Registration {
     let mut input = testing::registration(family, given, "female", "1992-06-15", "2025-01-10");

@@ -2,21 +2,10 @@
 //! and a bad quarter refused with nothing written.
 
 use cnrm_app::test_both_backends;
-use cnrm_app::testing::{self, TestDb};
-use std::process::{Command, Output};
+use cnrm_app::testing;
 
-fn cnrm(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cnrm"))
-        .args(args)
-        .env("CNRM_DATABASE_URL", &db.url)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("cnrm runs")
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+mod support;
+use support::{cnrm, text};
 
 test_both_backends! {
     async fn export_report_writes_the_pdf_or_the_workbook(db) {
