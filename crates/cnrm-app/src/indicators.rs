@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use cnrm_domain::case_facts::{self, CaseSums};
+use cnrm_domain::case_facts::{self, CaseSums, Measure};
 use cnrm_domain::indicators::{
     self, Breakdown, FilterKind, Indicator, IndicatorCode, IndicatorFilter, IndicatorQuery, IndicatorResult, Tally,
 };
@@ -233,7 +233,7 @@ async fn sums_concurrently(
     for (index, &grouping) in groupings.iter().enumerate() {
         let db = app.db.clone();
         let filter = filter.clone();
-        running.spawn(async move { (index, db.case_sums(&filter, grouping, false).await) });
+        running.spawn(async move { (index, db.case_sums(&filter, grouping, Measure::all(), false).await) });
     }
     let mut sums = vec![Vec::new(); groupings.len()];
     while let Some(done) = running.join_next().await {

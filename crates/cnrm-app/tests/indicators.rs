@@ -380,8 +380,8 @@ test_both_backends! {
         for filter in &filters {
             assert!(cnrm_domain::case_facts::cells_answer(filter), "{filter:?}");
             for grouping in groupings {
-                let cells = db.app.db.case_sums(filter, grouping, false).await.unwrap();
-                let per_case = db.app.db.case_sums(filter, grouping, true).await.unwrap();
+                let cells = db.app.db.case_sums(filter, grouping, cnrm_domain::case_facts::Measure::all(), false).await.unwrap();
+                let per_case = db.app.db.case_sums(filter, grouping, cnrm_domain::case_facts::Measure::all(), true).await.unwrap();
                 assert_eq!(cells, per_case, "{filter:?} by {grouping:?}");
                 kept.push(per_case);
             }
@@ -394,7 +394,7 @@ test_both_backends! {
         let mut again = Vec::new();
         for filter in &filters {
             for grouping in groupings {
-                again.push(db.app.db.case_sums(filter, grouping, false).await.unwrap());
+                again.push(db.app.db.case_sums(filter, grouping, cnrm_domain::case_facts::Measure::all(), false).await.unwrap());
             }
         }
         assert_eq!(kept, again);
@@ -419,9 +419,9 @@ test_both_backends! {
         referral(&db, ids[1], 2, &[]).await;
         let sent = get(&db, &national, "referrals_sent", &[]).await;
         assert_eq!(sent.result.total.value, Some(4.0));
-        let drift = db.app.db.case_sums(&cnrm_domain::indicators::IndicatorFilter::default(), None, false).await.unwrap();
+        let drift = db.app.db.case_sums(&cnrm_domain::indicators::IndicatorFilter::default(), None, cnrm_domain::case_facts::Measure::all(), false).await.unwrap();
         rebuild(&db).await;
-        let recomputed = db.app.db.case_sums(&cnrm_domain::indicators::IndicatorFilter::default(), None, false).await.unwrap();
+        let recomputed = db.app.db.case_sums(&cnrm_domain::indicators::IndicatorFilter::default(), None, cnrm_domain::case_facts::Measure::all(), false).await.unwrap();
         assert_eq!(drift, recomputed, "the writes kept the cells as the records make them");
     }
 }

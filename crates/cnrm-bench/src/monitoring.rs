@@ -4,8 +4,8 @@
 //! six months later, 2,000,000 submissions for 1,000,000 cases — recomputes the case facts (the seeding
 //! writes around the services), then times:
 //! - the national dashboard as the secretariat sees it (target `--dashboard-target-ms`, 300 ms);
-//! - single indicators with filters (region, sex, period, organisation; target `--indicator-target-ms`,
-//!   500 ms);
+//! - single indicators with filters (region, sex, period, organisation, and those the cells do not key:
+//!   cercle, days, return, country, programme, vulnerability; target `--indicator-target-ms`, 500 ms);
 //! - the public page through the router, as a visitor gets it between two data changes (target
 //!   `--public-target-ms`, 20 ms), after one first visit that computes it.
 
@@ -164,6 +164,38 @@ pub async fn run(app: &App, url: &str, secretariat: &Actor, runs: usize, targets
             "referrals successful, women 18–24",
             "referrals_successful",
             IndicatorQuery { sex: "female".into(), age_group: "18_24".into(), ..Default::default() },
+        ),
+        // Filters the cells do not key: read from every case's row.
+        (
+            "assisted, programme MPRR (every case)",
+            "returnees_assisted",
+            IndicatorQuery { programme: "MPRR".into(), ..Default::default() },
+        ),
+        (
+            "score by dimension, medical condition",
+            "sustainability_score",
+            IndicatorQuery { vulnerability: "medical_condition".into(), by: "dimension".into(), ..Default::default() },
+        ),
+        (
+            "referrals by stage, 10 March–9 June 2025",
+            "referrals_sent",
+            IndicatorQuery {
+                from: "2025-03-10".into(),
+                to: "2025-06-09".into(),
+                by: "stage".into(),
+                ..Default::default()
+            },
+        ),
+        ("median days to acceptance, national", "referral_days_to_acceptance", IndicatorQuery::default()),
+        (
+            "median days to acceptance, Kayes, women",
+            "referral_days_to_acceptance",
+            IndicatorQuery { region: "ML01".into(), sex: "female".into(), ..Default::default() },
+        ),
+        (
+            "XOF delivered by dimension, from Libya",
+            "assistance_delivered_xof",
+            IndicatorQuery { returned_from: "LY".into(), by: "dimension".into(), ..Default::default() },
         ),
     ];
     for (name, code, query) in &filtered {

@@ -130,25 +130,36 @@ impl Measure {
 /// organisation, the region of settlement (`''` when not known), sex, age group on arrival.
 pub const CELL_KEYS: [&str; 5] = ["arrival_month", "organisation_id", "region_pcode", "sex", "age_group"];
 
-/// The sums of every measure over some cases (in [`Measure::all`] order).
+/// The sums of some measures over some cases.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseSums {
-    values: Vec<i64>,
+    values: Vec<(Measure, i64)>,
 }
 
 impl CaseSums {
-    /// From values in [`Measure::all`] order.
-    pub fn from_values(values: Vec<i64>) -> CaseSums {
-        CaseSums { values }
+    /// From the measures summed and their values, in the same order.
+    pub fn from_values(measures: &[Measure], values: Vec<i64>) -> CaseSums {
+        debug_assert_eq!(measures.len(), values.len());
+        CaseSums { values: measures.iter().copied().zip(values).collect() }
     }
 
+    /// The sum of a measure (0 for one that was not summed: a [`Recipe`] reads only its own).
     pub fn get(&self, measure: Measure) -> i64 {
-        let index = ALL.iter().position(|m| *m == measure).expect("every measure has a column");
-        self.values.get(index).copied().unwrap_or(0)
+        self.values.iter().find(|(m, _)| *m == measure).map_or(0, |(_, v)| *v)
     }
 
     fn score(&self, measure: Measure) -> f64 {
         self.get(measure) as f64 / SCORE_SCALE
+    }
+
+    /// These sums plus another's, measure by measure.
+    fn add(&mut self, other: &CaseSums) {
+        for (measure, value) in &other.values {
+            match self.values.iter_mut().find(|(m, _)| m == measure) {
+                Some((_, sum)) => *sum += value,
+                None => self.values.push((*measure, *value)),
+            }
+        }
     }
 }
 
@@ -177,107 +188,156 @@ pub fn grouping(breakdown: Option<Breakdown>) -> Option<Breakdown> {
     breakdown.filter(|b| matches!(b, Breakdown::Sex | Breakdown::AgeGroup | Breakdown::Month | Breakdown::Region))
 }
 
-/// A dimension's (count, of, score sum) measures.
-type ColumnsOf = fn(Dimension) -> (Measure, Option<Measure>, Option<Measure>);
+/// One column of a column-wise breakdown: its key and the measures of its tally.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    key: String,
+    count: Measure,
+    of: Option<Measure>,
+    sum: Option<Measure>,
+}
 
-/// The tallies of a case-based indicator from the sums per key of its grouping (`rows`: one per key,
-/// `""` for no grouping). `None` for an indicator not made of these sums (the median days to
-/// acceptance, and the indicators of other sources).
-pub fn case_tallies(
-    code: IndicatorCode,
-    breakdown: Option<Breakdown>,
-    rows: &[(String, CaseSums)],
-) -> Option<Vec<Tally>> {
+/// How a case-based indicator's tallies are made from the sums per key of its grouping. Knowing it
+/// before reading lets the store add up only the measures it uses: summing 3 columns of a million
+/// cases' rows instead of every column is what keeps the finer filters fast.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recipe {
+    /// One tally per key: the count, out of `of`.
+    PerKey(Measure, Option<Measure>),
+    /// One tally per key: the number scored and the sum of their scores.
+    Scores(Measure, Measure),
+    /// One tally per column, from the total of every key; zero ones are left out as a grouping leaves
+    /// out keys without cases.
+    Columns(Vec<Column>),
+    /// One tally of the total, under this key, even when zero.
+    Total(&'static str, Measure),
+}
+
+impl Recipe {
+    /// The measures this recipe reads, each once.
+    pub fn measures(&self) -> Vec<Measure> {
+        let mut measures: Vec<Measure> = match self {
+            Recipe::PerKey(count, of) => std::iter::once(*count).chain(*of).collect(),
+            Recipe::Scores(scored, score) => vec![*scored, *score],
+            Recipe::Columns(columns) => {
+                columns.iter().flat_map(|c| std::iter::once(c.count).chain(c.of).chain(c.sum)).collect()
+            }
+            Recipe::Total(_, measure) => vec![*measure],
+        };
+        let mut seen = Vec::with_capacity(measures.len());
+        measures.retain(|m| {
+            let new = !seen.contains(m);
+            seen.push(*m);
+            new
+        });
+        measures
+    }
+
+    /// The tallies from the sums per key (`rows`: one per key, `""` for no grouping).
+    pub fn tallies(&self, rows: &[(String, CaseSums)]) -> Vec<Tally> {
+        let total = || {
+            let mut total = CaseSums::default();
+            for (_, sums) in rows {
+                total.add(sums);
+            }
+            total
+        };
+        match self {
+            Recipe::PerKey(count, of) => {
+                rows.iter().map(|(key, s)| Tally::new(key.clone(), s.get(*count), of.map_or(0, |m| s.get(m)))).collect()
+            }
+            Recipe::Scores(scored, score) => rows
+                .iter()
+                .map(|(key, s)| Tally { key: key.clone(), count: s.get(*scored), of: 0, sum: s.score(*score) })
+                .collect(),
+            Recipe::Columns(columns) => {
+                let s = total();
+                columns
+                    .iter()
+                    .map(|c| Tally {
+                        key: c.key.clone(),
+                        count: s.get(c.count),
+                        of: c.of.map_or(0, |m| s.get(m)),
+                        sum: c.sum.map_or(0.0, |m| s.score(m)),
+                    })
+                    .filter(|t| t.count != 0 || t.of != 0)
+                    .collect()
+            }
+            Recipe::Total(key, measure) => vec![Tally::new(*key, total().get(*measure), 0)],
+        }
+    }
+}
+
+/// The recipe of a case-based indicator drawn with this breakdown; `None` for an indicator not made of
+/// these sums (the median days to acceptance, and the indicators of other sources).
+pub fn recipe(code: IndicatorCode, breakdown: Option<Breakdown>) -> Option<Recipe> {
     use IndicatorCode as I;
     use Measure as M;
     let by = |b: Breakdown| breakdown == Some(b);
-    let per_key = |count: M, of: Option<M>| -> Vec<Tally> {
-        rows.iter().map(|(key, s)| Tally::new(key.clone(), s.get(count), of.map_or(0, |m| s.get(m)))).collect()
-    };
-    let total = || -> CaseSums {
-        let mut values = vec![0; Measure::all().len()];
-        for (_, s) in rows {
-            for (v, x) in values.iter_mut().zip(&s.values) {
-                *v += x;
-            }
-        }
-        CaseSums { values }
-    };
-    // Column-wise breakdowns (dimension, stage, band): one tally per column, zero ones left out as a
-    // grouping leaves out keys without cases.
-    let columns = |keys: Vec<(String, M, Option<M>, Option<M>)>| -> Vec<Tally> {
-        let s = total();
-        keys.into_iter()
-            .map(|(key, count, of, sum)| Tally {
-                key,
-                count: s.get(count),
-                of: of.map_or(0, |m| s.get(m)),
-                sum: sum.map_or(0.0, |m| s.score(m)),
-            })
-            .filter(|t| t.count != 0 || t.of != 0)
-            .collect()
-    };
-    let scores = |scored: M, score: M| -> Vec<Tally> {
-        rows.iter()
-            .map(|(key, s)| Tally { key: key.clone(), count: s.get(scored), of: 0, sum: s.score(score) })
-            .collect()
-    };
-    let dimensions = |f: ColumnsOf| {
-        columns(
+    let column = |key: &str, count: M, of: Option<M>, sum: Option<M>| Column { key: key.to_string(), count, of, sum };
+    let dimensions = |f: fn(Dimension) -> (M, Option<M>, Option<M>)| {
+        Recipe::Columns(
             Dimension::ALL
                 .into_iter()
                 .map(|d| {
                     let (count, of, sum) = f(d);
-                    (d.code().to_string(), count, of, sum)
+                    column(d.code(), count, of, sum)
                 })
                 .collect(),
         )
     };
     Some(match code {
-        I::ReturneesRegistered => per_key(M::Cases, None),
+        I::ReturneesRegistered => Recipe::PerKey(M::Cases, None),
         I::ReturneesAssisted if by(Breakdown::Dimension) => dimensions(|d| (M::AssistedIn(d), None, None)),
-        I::ReturneesAssisted => per_key(M::Assisted, None),
-        I::PlanWithinMonth => per_key(M::PlanWithinMonth, Some(M::Cases)),
+        I::ReturneesAssisted => Recipe::PerKey(M::Assisted, None),
+        I::PlanWithinMonth => Recipe::PerKey(M::PlanWithinMonth, Some(M::Cases)),
         I::AssistanceDelivered if by(Breakdown::Dimension) => {
             dimensions(|d| (M::DeliveredIn(d), Some(M::PlannedIn(d)), None))
         }
-        I::AssistanceDelivered => per_key(M::ItemsDelivered, Some(M::ItemsPlanned)),
+        I::AssistanceDelivered => Recipe::PerKey(M::ItemsDelivered, Some(M::ItemsPlanned)),
         I::AssistanceDeliveredXof if by(Breakdown::Dimension) => {
             dimensions(|d| (M::SpentIn(d), Some(M::BudgetIn(d)), None))
         }
-        I::AssistanceDeliveredXof => per_key(M::SpentXof, Some(M::BudgetXof)),
-        I::ReferralsSent if by(Breakdown::Stage) => columns(vec![
-            ("sent".into(), M::ReferralsSent, None, None),
-            ("accepted".into(), M::ReferralsAccepted, None, None),
-            ("completed".into(), M::ReferralsCompleted, None, None),
+        I::AssistanceDeliveredXof => Recipe::PerKey(M::SpentXof, Some(M::BudgetXof)),
+        I::ReferralsSent if by(Breakdown::Stage) => Recipe::Columns(vec![
+            column("sent", M::ReferralsSent, None, None),
+            column("accepted", M::ReferralsAccepted, None, None),
+            column("completed", M::ReferralsCompleted, None, None),
         ]),
-        I::ReferralsSent => {
-            let s = total();
-            vec![Tally::new("sent", s.get(M::ReferralsSent), 0)]
-        }
-        I::ReferralsSuccessful => per_key(M::ReferralsCompleted, Some(M::ReferralsEnded)),
+        I::ReferralsSent => Recipe::Total("sent", M::ReferralsSent),
+        I::ReferralsSuccessful => Recipe::PerKey(M::ReferralsCompleted, Some(M::ReferralsEnded)),
         I::SustainabilityScore if by(Breakdown::Dimension) => {
             dimensions(|d| (M::LatestScoredIn(d), None, Some(M::LatestScoreIn(d))))
         }
-        I::SustainabilityScore => scores(M::LatestScored, M::LatestScore),
-        I::SustainabilityAboveBand if by(Breakdown::Band) => columns(
+        I::SustainabilityScore => Recipe::Scores(M::LatestScored, M::LatestScore),
+        I::SustainabilityAboveBand if by(Breakdown::Band) => Recipe::Columns(
             BANDS
                 .iter()
                 .enumerate()
-                .map(|(i, band)| (band.to_string(), M::AboveBand(i), Some(M::LatestScored), None))
+                .map(|(i, band)| column(&band.to_string(), M::AboveBand(i), Some(M::LatestScored), None))
                 .collect(),
         ),
         I::SustainabilityAboveBand => {
             let headline = BANDS.iter().position(|b| *b == HEADLINE_BAND).expect("the headline band is a band");
-            per_key(M::AboveBand(headline), Some(M::LatestScored))
+            Recipe::PerKey(M::AboveBand(headline), Some(M::LatestScored))
         }
         I::SustainabilityChange if by(Breakdown::Dimension) => {
             dimensions(|d| (M::ChangedIn(d), None, Some(M::ChangeIn(d))))
         }
-        I::SustainabilityChange => scores(M::Changed, M::Change),
-        I::Satisfaction => scores(M::SatisfactionScored, M::SatisfactionScore),
+        I::SustainabilityChange => Recipe::Scores(M::Changed, M::Change),
+        I::Satisfaction => Recipe::Scores(M::SatisfactionScored, M::SatisfactionScore),
         _ => return None,
     })
+}
+
+/// The tallies of a case-based indicator from the sums per key of its grouping (`rows`: one per key,
+/// `""` for no grouping). `None` for an indicator not made of these sums.
+pub fn case_tallies(
+    code: IndicatorCode,
+    breakdown: Option<Breakdown>,
+    rows: &[(String, CaseSums)],
+) -> Option<Vec<Tally>> {
+    recipe(code, breakdown).map(|r| r.tallies(rows))
 }
 
 #[cfg(test)]
@@ -287,12 +347,8 @@ mod tests {
     use time::macros::date;
 
     fn sums(pairs: &[(Measure, i64)]) -> CaseSums {
-        let all = Measure::all();
-        let mut values = vec![0; all.len()];
-        for (m, v) in pairs {
-            values[all.iter().position(|x| x == m).unwrap()] = *v;
-        }
-        CaseSums::from_values(values)
+        let measures: Vec<Measure> = pairs.iter().map(|(m, _)| *m).collect();
+        CaseSums::from_values(&measures, pairs.iter().map(|(_, v)| *v).collect())
     }
 
     #[test]
@@ -351,6 +407,37 @@ mod tests {
         assert_eq!(bands, vec![Tally::new("0.33", 3, 3), Tally::new("0.5", 1, 3), Tally::new("0.66", 0, 3)]);
         let headline = case_tallies(IndicatorCode::SustainabilityAboveBand, None, &rows).unwrap();
         assert_eq!(headline, vec![Tally::new("2025-01-01", 1, 2), Tally::new("2025-02-01", 0, 1)]);
+    }
+
+    #[test]
+    fn a_recipe_reads_only_the_measures_it_lists() {
+        // Every measure gets its own value per key: the tallies from every sum and from only the
+        // recipe's measures agree exactly when the recipe lists all it reads.
+        let all = Measure::all();
+        let every =
+            |salt: i64| CaseSums::from_values(all, (0..all.len() as i64).map(|i| (i + 1) * 1_000 + salt).collect());
+        let rows = vec![("a".to_string(), every(1)), ("b".to_string(), every(7))];
+        let mut checked = 0;
+        for code in IndicatorCode::ALL {
+            let offered = indicators::indicator(code).breakdowns.iter().map(|b| Some(*b));
+            for breakdown in std::iter::once(None).chain(offered) {
+                let Some(recipe) = recipe(code, breakdown) else { continue };
+                let measures = recipe.measures();
+                let mut unique = measures.clone();
+                unique.dedup();
+                assert_eq!(unique.len(), measures.len(), "{code:?} {breakdown:?} lists a measure twice");
+                let only: Vec<(String, CaseSums)> = rows
+                    .iter()
+                    .map(|(key, s)| {
+                        (key.clone(), CaseSums::from_values(&measures, measures.iter().map(|m| s.get(*m)).collect()))
+                    })
+                    .collect();
+                assert_eq!(recipe.tallies(&only), recipe.tallies(&rows), "{code:?} {breakdown:?}");
+                assert!(measures.len() < all.len() / 3, "{code:?} {breakdown:?} reads {} measures", measures.len());
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "{checked} recipes checked");
     }
 
     #[test]

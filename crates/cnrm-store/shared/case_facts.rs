@@ -255,13 +255,16 @@ async fn rebuild_case_facts_in(tx: &mut Transaction<'_, Db>) -> StoreResult<()> 
     Ok(())
 }
 
-/// One row of sums read back: the key, then every measure in order.
-fn case_sums_of(row: &<Db as sqlx::Database>::Row) -> StoreResult<(String, cnrm_domain::case_facts::CaseSums)> {
+/// One row of sums read back: the key, then the measures in order.
+fn case_sums_of(
+    row: &<Db as sqlx::Database>::Row,
+    measures: &[cnrm_domain::case_facts::Measure],
+) -> StoreResult<(String, cnrm_domain::case_facts::CaseSums)> {
     use sqlx::Row;
     let key: String = row.try_get(0).map_err(store_error)?;
-    let count = cnrm_domain::case_facts::Measure::all().len();
-    let values = (1..=count).map(|i| row.try_get::<i64, _>(i).map_err(store_error)).collect::<StoreResult<Vec<_>>>()?;
-    Ok((key, cnrm_domain::case_facts::CaseSums::from_values(values)))
+    let values =
+        (1..=measures.len()).map(|i| row.try_get::<i64, _>(i).map_err(store_error)).collect::<StoreResult<Vec<_>>>()?;
+    Ok((key, cnrm_domain::case_facts::CaseSums::from_values(measures, values)))
 }
 
 impl Store {
@@ -328,13 +331,14 @@ impl Store {
         }
     }
 
-    /// The sums of every measure over the cases the filter keeps, per key of the grouping (`None`: one
+    /// The sums of these measures over the cases the filter keeps, per key of the grouping (`None`: one
     /// row, key `''`, unless no case is kept). Read from the cells where they answer the filter, else
     /// (or `per_case`) from the cases' rows.
     async fn case_sums_impl(
         &self,
         filter: &cnrm_domain::indicators::IndicatorFilter,
         grouping: Option<cnrm_domain::indicators::Breakdown>,
+        measures: &[cnrm_domain::case_facts::Measure],
         per_case: bool,
     ) -> StoreResult<Vec<(String, cnrm_domain::case_facts::CaseSums)>> {
         use cnrm_domain::indicators::Breakdown;
@@ -348,7 +352,7 @@ impl Store {
             Some(Breakdown::Region) => "CASE WHEN f.region_pcode = '' THEN 'unknown' ELSE f.region_pcode END".to_string(),
             _ => "''".to_string(),
         };
-        let sums = cnrm_domain::case_facts::Measure::all()
+        let sums = measures
             .iter()
             .map(|m| format!("CAST(SUM(f.{}) AS BIGINT)", m.column()))
             .collect::<Vec<_>>()
@@ -360,7 +364,7 @@ impl Store {
             query = p.bind_query(query);
         }
         let rows = query.fetch_all(&self.pool).await.map_err(store_error)?;
-        rows.iter().map(case_sums_of).collect()
+        rows.iter().map(|row| case_sums_of(row, measures)).collect()
     }
 
     /// The median days to acceptance: the accepted referrals of the cases the filter keeps, counted per

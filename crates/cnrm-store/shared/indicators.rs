@@ -124,10 +124,10 @@ impl Store {
         use cnrm_domain::indicators::{Breakdown, IndicatorCode as I};
         let mut sql = IndicatorSql::default();
         let zero = "0";
-        if cnrm_domain::case_facts::made_of_sums(code) {
-            let sums = self.case_sums_impl(filter, cnrm_domain::case_facts::grouping(breakdown), false).await?;
-            return cnrm_domain::case_facts::case_tallies(code, breakdown, &sums)
-                .ok_or_else(|| StoreError::Backend(format!("{code:?} is not made of case sums")));
+        if let Some(recipe) = cnrm_domain::case_facts::recipe(code, breakdown) {
+            let grouping = cnrm_domain::case_facts::grouping(breakdown);
+            let sums = self.case_sums_impl(filter, grouping, &recipe.measures(), false).await?;
+            return Ok(recipe.tallies(&sums));
         }
         let text = match code {
             I::ReferralDaysToAcceptance => return self.referral_days_tallies(filter).await,

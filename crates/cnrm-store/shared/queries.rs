@@ -1489,9 +1489,10 @@ impl Database for Store {
         &self,
         filter: &cnrm_domain::indicators::IndicatorFilter,
         grouping: Option<cnrm_domain::indicators::Breakdown>,
+        measures: &[cnrm_domain::case_facts::Measure],
         per_case: bool,
     ) -> StoreResult<Vec<(String, cnrm_domain::case_facts::CaseSums)>> {
-        self.case_sums_impl(filter, grouping, per_case).await
+        self.case_sums_impl(filter, grouping, measures, per_case).await
     }
     async fn rebuild_case_facts(&self, audit: &AuditEvent) -> StoreResult<()> {
         self.rebuild_case_facts_impl(audit).await

@@ -626,14 +626,15 @@ pub trait Database: Send + Sync + 'static {
         breakdown: Option<cnrm_domain::indicators::Breakdown>,
         today: time::Date,
     ) -> StoreResult<Vec<cnrm_domain::indicators::Tally>>;
-    /// The sums of the case measures (`cnrm_domain::case_facts`) over the cases the filter keeps, one
-    /// row per key of the grouping (sex, age group, month, region; `None`: one row keyed `""`). Read
-    /// from the cells where they answer the filter, else from the cases' rows; `per_case` reads the
-    /// cases' rows always (the check the tests hold the cells to).
+    /// The sums of these case measures (`cnrm_domain::case_facts`) over the cases the filter keeps,
+    /// one row per key of the grouping (sex, age group, month, region; `None`: one row keyed `""`).
+    /// Read from the cells where they answer the filter, else from the cases' rows; `per_case` reads
+    /// the cases' rows always (the check the tests hold the cells to).
     async fn case_sums(
         &self,
         filter: &cnrm_domain::indicators::IndicatorFilter,
         grouping: Option<cnrm_domain::indicators::Breakdown>,
+        measures: &[cnrm_domain::case_facts::Measure],
         per_case: bool,
     ) -> StoreResult<Vec<(String, cnrm_domain::case_facts::CaseSums)>>;
     /// Recomputes the case facts and their cells from the records, after writes made around the store
