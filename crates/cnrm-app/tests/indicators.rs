@@ -415,12 +415,18 @@ test_both_backends! {
         let after = indicators::compute(&db.app, &national, "returnees_registered", &kayes).await.unwrap();
         assert_eq!(registered(&after), registered(&before).map(|v| v + 1.0));
         assert_eq!(get(&db, &national, "returnees_registered", &[]).await.result.total.value, Some(5.0));
-        // A referral sent through the service counts as sent for its case.
-        referral(&db, ids[1], 2, &[]).await;
+        // A referral sent and accepted through the service counts as sent for its case, and its days
+        // to acceptance join the others.
+        let days = get(&db, &national, "referral_days_to_acceptance", &[]).await;
+        referral(&db, ids[1], 2, &[("accept", "")]).await;
         let sent = get(&db, &national, "referrals_sent", &[]).await;
         assert_eq!(sent.result.total.value, Some(4.0));
+        let days_after = get(&db, &national, "referral_days_to_acceptance", &[]).await;
+        assert_eq!(days_after.result.total.count, days.result.total.count + 1);
         let drift = db.app.db.case_sums(&cnrm_domain::indicators::IndicatorFilter::default(), None, cnrm_domain::case_facts::Measure::all(), false).await.unwrap();
         rebuild(&db).await;
+        let days_rebuilt = get(&db, &national, "referral_days_to_acceptance", &[]).await;
+        assert_eq!(days_after.result, days_rebuilt.result, "the writes kept the days' cells as the records make them");
         let recomputed = db.app.db.case_sums(&cnrm_domain::indicators::IndicatorFilter::default(), None, cnrm_domain::case_facts::Measure::all(), false).await.unwrap();
         assert_eq!(drift, recomputed, "the writes kept the cells as the records make them");
     }

@@ -1,7 +1,8 @@
 //! `--monitoring`: the indicators, the national dashboard and the public page over the national-scale
-//! database. Adds, once and in bulk (INSERT … SELECT, reproducible: answers follow the cases'
-//! identifiers), two sustainability surveys per case — a baseline a month after arrival and a follow-up
-//! six months later, 2,000,000 submissions for 1,000,000 cases — recomputes the case facts (the seeding
+//! database. Adds, once and in bulk (INSERT … SELECT, reproducible: values follow the cases'
+//! identifiers), a plan for most cases with one to three items, referrals for a third of the plans,
+//! and two sustainability surveys per case — a baseline a month after arrival and a follow-up six
+//! months later, 2,000,000 submissions for 1,000,000 cases — recomputes the case facts (the seeding
 //! writes around the services), then times:
 //! - the national dashboard as the secretariat sees it (target `--dashboard-target-ms`, 300 ms);
 //! - single indicators with filters (region, sex, period, organisation, and those the cells do not key:
@@ -21,14 +22,24 @@ use tower::ServiceExt;
 use crate::percentile;
 
 /// The SQL of both backends: `{hex:X}` the 32 lowercase hexadecimal digits of the identifier `X`,
-/// `{digit:X:N}` the value (0–15) of its N-th digit, `{days:D:N}` the date `D` plus `N` days, `{id}` a
-/// new identifier.
+/// `{digit:X:N}` the value (0–15) of its N-th digit, `{days:D:N}` the date `D` plus `N` days, `{at:D}`
+/// 09:00 UTC on the date `D`, `{id}` a new identifier.
 fn dialect(sqlite: bool, sql: &str) -> String {
     let mut out = sql.replace("{id}", if sqlite { "randomblob(16)" } else { "gen_random_uuid()" });
     while let Some(start) = out.find("{days:") {
         let end = start + out[start..].find('}').expect("closed placeholder");
         let (date, days) = out[start + 6..end].split_once(':').expect("{days:D:N}");
         let expr = if sqlite { format!("date({date}, '+{days} days')") } else { format!("({date} + {days})") };
+        out.replace_range(start..=end, &expr);
+    }
+    while let Some(start) = out.find("{at:") {
+        let end = start + out[start..].find('}').expect("closed placeholder");
+        let date = &out[start + 4..end];
+        let expr = if sqlite {
+            format!("({date} || 'T09:00:00Z')")
+        } else {
+            format!("(CAST({date} AS TIMESTAMP) AT TIME ZONE 'UTC' + INTERVAL '9 hours')")
+        };
         out.replace_range(start..=end, &expr);
     }
     while let Some(start) = out.find("{digit:") {
@@ -63,8 +74,69 @@ const SUBMISSIONS: &str =
      WHERE NOT EXISTS (SELECT 1 FROM survey_submissions WHERE kind = '{kind}' AND submitted_by IS NULL
        AND answers = '{}')";
 
+/// A plan for 11 cases in 16, agreed within a month of arrival for 9 in 16 of them.
+const PLANS: &str = "INSERT INTO plans (id, case_id, agreed_on, author_id, approved_by, approved_at, version,
+     created_at, updated_at)
+     SELECT {id}, c.id, CASE WHEN {digit:c.id:26} < 9 THEN {days:c.arrival_date:21} ELSE {days:c.arrival_date:55} END,
+     NULL, NULL, NULL, 1, c.created_at, c.created_at
+     FROM cases c WHERE {digit:c.id:27} < 11 AND NOT EXISTS (SELECT 1 FROM plans p WHERE p.case_id = c.id)";
+
+/// One item of a dimension for the plans whose case's digit `{which}` is below `{share}` (of 16):
+/// delivered for 10 in 16 (the whole budget spent), under way 3, cancelled 1, planned 2.
+const ITEMS: &str = "INSERT INTO plan_items (id, plan_id, case_id, dimension, assistance_type, level, channel,
+     provider_organisation_id, description, budget_xof, spent_xof, start_on, end_on, status, cancel_reason,
+     version, created_at, updated_at)
+     SELECT {id}, p.id, p.case_id, '{dimension}', '{type}', 'individual', 'direct', NULL, '', {budget},
+     CASE WHEN {digit:p.case_id:25} < 10 THEN {budget} ELSE 0 END, NULL, NULL,
+     CASE WHEN {digit:p.case_id:25} < 10 THEN 'delivered' WHEN {digit:p.case_id:25} < 13 THEN 'in_progress'
+          WHEN {digit:p.case_id:25} = 15 THEN 'cancelled' ELSE 'planned' END,
+     NULL, 1, p.created_at, p.created_at
+     FROM plans p WHERE {digit:p.case_id:{which}} < {share}
+     AND NOT EXISTS (SELECT 1 FROM plan_items i WHERE i.plan_id = p.id AND i.dimension = '{dimension}')";
+
+/// A referral for 6 in 16 of the cases with a plan, sent 40 days after arrival, to the first
+/// organisation: completed 6 in 16, accepted 3, under way 2, declined 2, not completed 1, waiting 2;
+/// accepted 3, 10 or 30 days after it was sent.
+const REFERRALS: &str = "INSERT INTO referrals (id, case_id, plan_item_id, from_organisation_id, to_organisation_id,
+     service, shared_fields, note, status, reason, feedback, due_on, sent_by, version, created_at, updated_at,
+     accepted_on)
+     SELECT {id}, c.id, NULL, c.organisation_id, o.id, 'vocational_training', '[]', '',
+     CASE WHEN {digit:c.id:21} < 6 THEN 'completed' WHEN {digit:c.id:21} < 9 THEN 'accepted'
+          WHEN {digit:c.id:21} < 11 THEN 'in_progress' WHEN {digit:c.id:21} < 13 THEN 'declined'
+          WHEN {digit:c.id:21} = 13 THEN 'not_completed' ELSE 'sent' END,
+     NULL, NULL, NULL, NULL, 1, {at:{days:c.arrival_date:40}}, {at:{days:c.arrival_date:40}},
+     CASE WHEN {digit:c.id:21} < 11 OR {digit:c.id:21} = 13 THEN
+          CASE WHEN {digit:c.id:20} < 6 THEN {days:c.arrival_date:43} WHEN {digit:c.id:20} < 12
+          THEN {days:c.arrival_date:50} ELSE {days:c.arrival_date:70} END END
+     FROM cases c JOIN plans p ON p.case_id = c.id
+     JOIN (SELECT id FROM organisations ORDER BY acronym LIMIT 1) o ON TRUE
+     WHERE {digit:c.id:22} < 6 AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = c.id)";
+
 async fn seed(url: &str) -> Result<()> {
     let sqlite = !(url.starts_with("postgres://") || url.starts_with("postgresql://"));
+    // (dimension, assistance, budget XOF, digit, share of 16 plans)
+    let items = [
+        ("economic", "business_start_up", 350_000, 24, 16),
+        ("social", "housing", 90_000, 24, 8),
+        ("psychosocial", "psychosocial_counselling", 25_000, 23, 5),
+    ];
+    let mut statements = vec![("plans".to_string(), PLANS.to_string())];
+    for (dimension, kind, budget, which, share) in items {
+        let sql = ITEMS
+            .replace("{which}", &which.to_string())
+            .replace("{share}", &share.to_string())
+            .replace("{dimension}", dimension)
+            .replace("{type}", kind)
+            .replace("{budget}", &budget.to_string());
+        statements.push((format!("{dimension} plan items"), sql));
+    }
+    statements.push(("referrals".to_string(), REFERRALS.to_string()));
+    for (what, sql) in statements {
+        let sql = dialect(sqlite, &sql);
+        let started = Instant::now();
+        crate::execute(url, &sql).await.with_context(|| sql.clone())?;
+        println!("seeded {what} in {:.1} s", started.elapsed().as_secs_f64());
+    }
     for (kind, after, lift) in [("baseline", 30, "0"), ("follow_up", 210, "3")] {
         let sql = dialect(sqlite, &SUBMISSIONS.replace("{kind}", kind).replace("{after}", &after.to_string()))
             .replace("{lift}", lift);

@@ -163,6 +163,16 @@ impl CaseSums {
     }
 }
 
+/// The sums per key of several disjoint parts of the cases (a read split across connections), added
+/// up per key, in key order.
+pub fn add_up_parts(parts: Vec<Vec<(String, CaseSums)>>) -> Vec<(String, CaseSums)> {
+    let mut by_key: std::collections::BTreeMap<String, CaseSums> = std::collections::BTreeMap::new();
+    for (key, sums) in parts.into_iter().flatten() {
+        by_key.entry(key).or_default().add(&sums);
+    }
+    by_key.into_iter().collect()
+}
+
 /// Whether the cells hold what this filter and breakdown need (else the cases' rows are read):
 /// filters on the cells' keys only, a period of whole months, a place that is a region (level 1), for
 /// every breakdown (the cells carry each grouping).
@@ -438,6 +448,24 @@ mod tests {
             }
         }
         assert!(checked > 20, "{checked} recipes checked");
+    }
+
+    #[test]
+    fn parts_add_up_per_key() {
+        let a = vec![
+            ("female".to_string(), sums(&[(Measure::Cases, 3), (Measure::Assisted, 1)])),
+            ("male".to_string(), sums(&[(Measure::Cases, 2), (Measure::Assisted, 0)])),
+        ];
+        let b = vec![
+            ("unknown".to_string(), sums(&[(Measure::Cases, 1), (Measure::Assisted, 1)])),
+            ("female".to_string(), sums(&[(Measure::Cases, 4), (Measure::Assisted, 2)])),
+        ];
+        let all = add_up_parts(vec![a, b, Vec::new()]);
+        let keys: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["female", "male", "unknown"]);
+        assert_eq!((all[0].1.get(Measure::Cases), all[0].1.get(Measure::Assisted)), (7, 3));
+        assert_eq!(all[2].1.get(Measure::Cases), 1);
+        assert!(add_up_parts(vec![Vec::new(), Vec::new()]).is_empty());
     }
 
     #[test]

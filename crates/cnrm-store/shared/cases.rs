@@ -983,6 +983,7 @@ impl Store {
 }
 
 /// A bind parameter of a dynamically built query.
+#[derive(Clone)]
 enum Param {
     Id(Uuid),
     Text(String),

@@ -9,7 +9,7 @@
 
 /// Conditions with their parameters, numbered as they come (`?1`, `?2` in each condition's text
 /// become the next `$N`).
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct IndicatorSql {
     conditions: Vec<String>,
     params: Vec<Param>,
