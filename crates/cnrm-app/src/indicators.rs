@@ -81,6 +81,16 @@ pub async fn compute_scoped(
 ) -> Result<IndicatorReport, AppError> {
     let today = OffsetDateTime::now_utc().date();
     let filter = &scoped.filter;
+    // A case-based indicator reads its sums once, grouped as its breakdown: the total adds up the keys.
+    if let Some(measures) = case_facts::measures_for(indicator.code, breakdown) {
+        let sums = app.db.case_sums(filter, case_facts::grouping(breakdown), &measures, false).await?;
+        let tallies = |b: Option<Breakdown>, rows: &[(String, CaseSums)]| {
+            case_facts::recipe(indicator.code, b).map(|r| r.tallies(rows)).unwrap_or_default()
+        };
+        let total = tallies(None, &case_facts::total_of(&sums));
+        let rows = if breakdown.is_some() { tallies(breakdown, &sums) } else { Vec::new() };
+        return Ok(report_from(indicator, scoped, breakdown, &total, rows));
+    }
     let total = app.db.indicator_tallies(indicator.code, filter, None, today);
     let rows = async {
         match breakdown {

@@ -173,6 +173,24 @@ pub fn add_up_parts(parts: Vec<Vec<(String, CaseSums)>>) -> Vec<(String, CaseSum
     by_key.into_iter().collect()
 }
 
+/// The sums of every key together, as one row keyed `""` (none without rows): the total of an
+/// indicator read from its breakdown's sums, every case being under one key of a grouping.
+pub fn total_of(rows: &[(String, CaseSums)]) -> Vec<(String, CaseSums)> {
+    add_up_parts(vec![rows.iter().map(|(_, sums)| (String::new(), sums.clone())).collect()])
+}
+
+/// The measures that the total and the breakdown of an indicator read together (`None` for an indicator
+/// not made of the case sums).
+pub fn measures_for(code: IndicatorCode, breakdown: Option<Breakdown>) -> Option<Vec<Measure>> {
+    let mut measures = recipe(code, None)?.measures();
+    for m in breakdown.and_then(|b| recipe(code, Some(b))).map(|r| r.measures()).unwrap_or_default() {
+        if !measures.contains(&m) {
+            measures.push(m);
+        }
+    }
+    Some(measures)
+}
+
 /// Whether the cells hold what this filter and breakdown need (else the cases' rows are read):
 /// filters on the cells' keys only, a period of whole months, a place that is a region (level 1), for
 /// every breakdown (the cells carry each grouping).
@@ -466,6 +484,24 @@ mod tests {
         assert_eq!((all[0].1.get(Measure::Cases), all[0].1.get(Measure::Assisted)), (7, 3));
         assert_eq!(all[2].1.get(Measure::Cases), 1);
         assert!(add_up_parts(vec![Vec::new(), Vec::new()]).is_empty());
+    }
+
+    #[test]
+    fn a_total_is_the_sum_of_its_keys() {
+        let rows = vec![
+            ("female".to_string(), sums(&[(Measure::Cases, 3), (Measure::PlanWithinMonth, 1)])),
+            ("male".to_string(), sums(&[(Measure::Cases, 2), (Measure::PlanWithinMonth, 2)])),
+        ];
+        let total = total_of(&rows);
+        assert_eq!(total.len(), 1);
+        assert_eq!(
+            (total[0].0.as_str(), total[0].1.get(Measure::Cases), total[0].1.get(Measure::PlanWithinMonth)),
+            ("", 5, 3)
+        );
+        assert!(total_of(&[]).is_empty());
+        let both = measures_for(IndicatorCode::SustainabilityScore, Some(Breakdown::Dimension)).unwrap();
+        assert!(both.contains(&Measure::LatestScore) && both.contains(&Measure::LatestScoreIn(Dimension::Social)));
+        assert!(measures_for(IndicatorCode::Trainings, None).is_none());
     }
 
     #[test]
