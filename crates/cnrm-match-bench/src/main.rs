@@ -49,6 +49,10 @@ enum Command {
         /// (the first records the travel document at least as often); default 0.4.
         #[arg(long)]
         document_recording: Option<f64>,
+        /// Say, for the true pairs missed, whether blocking never compared them (and whether a
+        /// block cap dropped them) or the model scored them below the threshold, per error type.
+        #[arg(long)]
+        diagnose: bool,
     },
     Online {
         #[arg(long, default_value_t = 1_000_000)]
@@ -194,10 +198,11 @@ struct BatchOptions {
     show: usize,
     no_documents: bool,
     document_recording: Option<f64>,
+    diagnose: bool,
 }
 
 fn batch(n: usize, seed: u64, o: BatchOptions) -> Result<()> {
-    let BatchOptions { threshold, guard, show, no_documents, document_recording } = o;
+    let BatchOptions { threshold, guard, show, no_documents, document_recording, diagnose } = o;
     let mut recording = generator::Recording::default();
     if let Some(r) = document_recording {
         anyhow::ensure!((0.0..=1.0).contains(&r), "--document-recording is a chance between 0 and 1, not {r}");
@@ -232,6 +237,7 @@ fn batch(n: usize, seed: u64, o: BatchOptions) -> Result<()> {
     let config = Config { threshold, guard, ..Config::default() };
     let result = dedup(&data.records, &config, &progress());
     let wall = start.elapsed();
+    let hwm = vm_hwm_kb();
     println!(
         "pairs compared {}  matched pairs {}  oversized blocks skipped {}  EM {} iterations (converged {}) on {} pairs",
         result.pairs_compared,
@@ -262,7 +268,10 @@ fn batch(n: usize, seed: u64, o: BatchOptions) -> Result<()> {
     let actual = pair_scores(&data.truth, &data.truth, None).actual;
     Scores { tp, predicted: result.pairs.len() as u64, actual }.print("pairs (scored, unclustered)");
     cluster_scores(&result.persons, &data.truth).print("clusters (exact, size ≥ 2)");
-    println!("wall time {:.2}s  peak memory (VmHWM) {} MB", wall.as_secs_f64(), vm_hwm_kb() / 1024);
+    println!("wall time {:.2}s  peak memory (VmHWM) {} MB", wall.as_secs_f64(), hwm / 1024);
+    if diagnose {
+        diagnose_misses(&data, &result, &config);
+    }
 
     // Misses per error type.
     let mut by_person: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
@@ -344,6 +353,265 @@ fn batch(n: usize, seed: u64, o: BatchOptions) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Why the true pairs missed were missed, and how far a better weighting of the same comparisons
+/// could go. Prepares and blocks the records again, after the timed run, and prints:
+/// - blocking caps per rule, the prior and the term frequencies against what the data hold, m
+///   estimated by EM against m measured on the true pairs;
+/// - document conflicts (two numbers of one kind, neither equal nor one character apart) among
+///   true pairs and among the false pairs of the clusters, by kind (what a cannot-link rule would
+///   cost and save);
+/// - the true pairs missed, per error type: never compared (and whether a block cap dropped
+///   them), compared and scored below the threshold, or above it but split by the clustering;
+/// - every candidate pair by weight, true against false (calibration), the comparison patterns
+///   of the uncertain band, and the recall at precision 0.98 of the model's order against an
+///   oracle that orders groups of pairs (pattern, weight to one bit) by their true share.
+fn diagnose_misses(data: &generator::Dataset, result: &cnrm_match::Dedup, config: &Config) {
+    use cnrm_match::blocking::{Blocks, RULES};
+    use cnrm_match::compare::{compare, one_edit, Strings};
+    use cnrm_match::model::{log2_odds, pattern, probability, unpack, FIELDS, FIELD_LEVELS, FIELD_NAMES};
+    use rayon::prelude::*;
+    use std::collections::{BTreeMap, HashMap};
+    let p = cnrm_match::dedup::prepare(&data.records);
+    let blocks = Blocks::build(&p.records, config.block_cap);
+    let model = Model::new(result.params.clone());
+    let min_weight = log2_odds(config.threshold);
+    let mut by_person: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, &t) in data.truth.iter().enumerate() {
+        by_person.entry(t).or_default().push(i as u32);
+    }
+    let true_pairs = || {
+        by_person
+            .values()
+            .flat_map(|m| m.iter().enumerate().flat_map(move |(i, &x)| m[i + 1..].iter().map(move |&y| (x, y))))
+    };
+    let actual = pair_scores(&data.truth, &data.truth, None).actual as f64;
+
+    println!("oversized blocks per rule: {:?}", blocks.oversized);
+    let n = data.records.len() as f64;
+    println!("prior: model {:+.2} bits, truth {:+.2} bits", model.prior, log2_odds(actual / (n * (n - 1.0) / 2.0)));
+    let f = &p.freq;
+    println!(
+        "term frequencies: family Σp² {:.5} (u exact + phonetic {:.5}), given Σp² {:.5} (u {:.5}), cercle Σp² {:.5} (u {:.5})",
+        f.family_sq,
+        result.params.u[0][3] + result.params.u[0][2],
+        f.given_sq,
+        result.params.u[1][3] + result.params.u[1][2],
+        f.cercle_sq,
+        result.params.u[5][2],
+    );
+    let mut top: Vec<(u32, u32)> = f.family.iter().map(|(&k, &v)| (k, v)).collect();
+    top.sort_by_key(|t| std::cmp::Reverse(t.1));
+    for (k, v) in top.iter().take(3) {
+        let share = *v as f64 / f.total as f64;
+        println!(
+            "  family key {:<10} share {share:.4}  adjustment {:+.2} bits",
+            p.interner.get(*k),
+            (f.family_sq / share).log2()
+        );
+    }
+    let mut counts = [[0u64; cnrm_match::model::MAX_LEVEL + 1]; FIELDS];
+    for (x, y) in true_pairs() {
+        let c = compare(&p.records[x as usize], &p.records[y as usize], &p.interner);
+        for f in 0..FIELDS {
+            counts[f][c.levels[f] as usize] += 1;
+        }
+    }
+    for f in 0..FIELDS {
+        let seen: u64 = counts[f][1..].iter().sum();
+        let oracle: Vec<String> =
+            (1..=FIELD_LEVELS[f]).map(|l| format!("{:.4}", counts[f][l] as f64 / seen.max(1) as f64)).collect();
+        let est: Vec<String> = (0..FIELD_LEVELS[f]).map(|l| format!("{:.4}", result.params.m[f][l])).collect();
+        println!("  m {:<14} estimated {}   true pairs {}", FIELD_NAMES[f], est.join(" "), oracle.join(" "));
+    }
+
+    // Document conflicts.
+    use cnrm_match::normalize::DocumentKind as K;
+    let common = |id: u32| f.documents.get(&id).copied().unwrap_or(1) as f64 > cnrm_match::model::DOCUMENT_SHARERS;
+    let conflict = |x: u32, y: u32| -> Option<K> {
+        let (a, b) = (&p.records[x as usize].documents, &p.records[y as usize].documents);
+        if a.iter().any(|d| d.id != 0 && b.iter().any(|e| e.id == d.id)) {
+            return None;
+        }
+        for da in a.iter().filter(|d| d.id != 0 && d.kind != K::Any) {
+            for db in b.iter().filter(|d| d.id != 0 && d.kind == da.kind) {
+                let (sa, sb) = (p.interner.get(da.id), p.interner.get(db.id));
+                if !one_edit(sa.as_bytes(), sb.as_bytes()) && !common(da.id) && !common(db.id) {
+                    return Some(da.kind);
+                }
+            }
+        }
+        None
+    };
+    // (kind, true pair, in one cluster) → pairs
+    let mut tally = BTreeMap::<(String, bool, bool), u64>::new();
+    for (x, y) in true_pairs() {
+        if let Some(k) = conflict(x, y) {
+            let found = result.persons[x as usize] == result.persons[y as usize];
+            *tally.entry((format!("{k:?}"), true, found)).or_default() += 1;
+        }
+    }
+    let mut clusters: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, &c) in result.persons.iter().enumerate() {
+        clusters.entry(c).or_default().push(i as u32);
+    }
+    for m in clusters.values() {
+        for (i, &x) in m.iter().enumerate() {
+            for &y in &m[i + 1..] {
+                if data.truth[x as usize] != data.truth[y as usize] {
+                    if let Some(k) = conflict(x, y) {
+                        *tally.entry((format!("{k:?}"), false, true)).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    println!("document conflicts (kind, true pair, in one cluster → pairs): {tally:?}");
+
+    // The true pairs missed. Per error type (last: all): never compared, of which a cap dropped,
+    // compared below the threshold, above it but split by the clustering.
+    let mut missed = vec![[0u64; 4]; generator::ERRORS.len() + 1];
+    let mut below_bins = [0u64; 12];
+    let (mut never_above, mut shown) = (0u64, 0);
+    for (x, y) in true_pairs() {
+        if result.persons[x as usize] == result.persons[y as usize] {
+            continue;
+        }
+        let (ra, rb) = (&p.records[x as usize], &p.records[y as usize]);
+        let candidate = (0..RULES.len()).any(|r| {
+            let k = blocks.keys[r][x as usize];
+            k != 0 && k == blocks.keys[r][y as usize]
+        });
+        let capped = !candidate
+            && RULES.iter().any(|rule| {
+                let k = rule.key(ra);
+                k != 0 && k == rule.key(rb)
+            });
+        let c = compare(ra, rb, &p.interner);
+        let w = model.weight(&c, ra, rb, &p.freq);
+        let kind = if !candidate {
+            if w >= min_weight {
+                never_above += 1;
+                if shown < 5 {
+                    shown += 1;
+                    println!(
+                        "  never compared, weight {w:.1}: {:?}\n      {:?}",
+                        data.records[x as usize], data.records[y as usize]
+                    );
+                }
+            }
+            0
+        } else if w < min_weight {
+            below_bins[((min_weight - w) as usize).min(11)] += 1;
+            2
+        } else {
+            3
+        };
+        let mask = data.errors[x as usize] | data.errors[y as usize];
+        for (k, &(bit, _)) in generator::ERRORS.iter().enumerate() {
+            if mask & bit != 0 {
+                missed[k][kind] += 1;
+                missed[k][1] += capped as u64;
+            }
+        }
+        missed[generator::ERRORS.len()][kind] += 1;
+        missed[generator::ERRORS.len()][1] += capped as u64;
+    }
+    println!(
+        "true pairs missed: never compared (a cap dropped) / compared, below threshold / above, split by clustering"
+    );
+    for (k, c) in missed.iter().enumerate() {
+        let name = generator::ERRORS.get(k).map(|e| e.1).unwrap_or("all");
+        println!("  {name:<20} {:>7} ({:>6}) {:>7} {:>7}", c[0], c[1], c[2], c[3]);
+    }
+    println!("below the threshold, by bits under it (0-1, 1-2, ...): {below_bins:?}");
+    println!("never compared but above the threshold: {never_above}");
+
+    // Every candidate pair, once: (pattern, swapped, weight to one bit) → [false, true, Σ weight].
+    type Groups = HashMap<(u32, bool, i32), [f64; 3]>;
+    let groups: Groups = (0..blocks.blocks.len())
+        .into_par_iter()
+        .fold(Groups::new, |mut acc, b| {
+            blocks.for_each_pair(b, |x, y| {
+                let (ra, rb) = (&p.records[x as usize], &p.records[y as usize]);
+                let c = compare(ra, rb, &p.interner);
+                let w = model.weight(&c, ra, rb, &p.freq);
+                let e = acc.entry((pattern(&c.levels), c.names.swapped, w.floor() as i32)).or_default();
+                e[(data.truth[x as usize] == data.truth[y as usize]) as usize] += 1.0;
+                e[2] += w;
+            });
+            acc
+        })
+        .reduce(Groups::new, |mut a, b| {
+            for (k, v) in b {
+                let e = a.entry(k).or_default();
+                for i in 0..3 {
+                    e[i] += v[i];
+                }
+            }
+            a
+        });
+    let mut bins = BTreeMap::<i32, [f64; 2]>::new();
+    for (&(_, _, w), v) in &groups {
+        let e = bins.entry(w.clamp(-12, 16)).or_default();
+        e[0] += v[0];
+        e[1] += v[1];
+    }
+    println!("candidate pairs by weight (bits): false, true, model probability against the true share");
+    for (w, [f, t]) in &bins {
+        println!(
+            "  [{w:>3}, {:>3})  false {f:>9}  true {t:>8}  model {:.3}  true share {:.3}",
+            w + 1,
+            probability(*w as f64 + 0.5),
+            t / (f + t)
+        );
+    }
+    let mut band = HashMap::<(u32, bool), [f64; 3]>::new();
+    for (&(pat, swapped, w), v) in &groups {
+        if (w as f64) >= min_weight - 4.0 && (w as f64) < min_weight + 4.0 {
+            let e = band.entry((pat, swapped)).or_default();
+            for i in 0..3 {
+                e[i] += v[i];
+            }
+        }
+    }
+    let mut rows: Vec<_> = band.into_iter().collect();
+    rows.sort_by(|a, b| (b.1[0] + b.1[1]).total_cmp(&(a.1[0] + a.1[1])));
+    println!("patterns in the band threshold ± 4 bits (levels of {FIELD_NAMES:?}; S: names swapped):");
+    for ((pat, swapped), [f, t, w]) in rows.iter().take(12) {
+        println!(
+            "  {:?} {}  false {f:>7} true {t:>7}  mean weight {:>6.2}  model {:.3}  true share {:.3}",
+            unpack(*pat),
+            if *swapped { "S" } else { " " },
+            w / (f + t),
+            probability(w / (f + t)),
+            t / (f + t)
+        );
+    }
+    // Recall at precision 0.98 (pairs as scored, before clustering) taking groups in an order.
+    let recall_at = |mut g: Vec<[f64; 3]>, oracle: bool| {
+        if oracle {
+            g.sort_by(|a, b| (b[1] / (b[0] + b[1])).total_cmp(&(a[1] / (a[0] + a[1]))));
+        } else {
+            g.sort_by(|a, b| (b[2] / (b[0] + b[1])).total_cmp(&(a[2] / (a[0] + a[1]))));
+        }
+        let (mut t, mut f, mut best) = (0.0, 0.0, 0.0);
+        for v in g {
+            t += v[1];
+            f += v[0];
+            if t / (t + f) >= 0.98 {
+                best = t / actual;
+            }
+        }
+        best
+    };
+    let g: Vec<[f64; 3]> = groups.into_values().collect();
+    println!(
+        "recall at precision 0.98, before clustering: the model's order {:.4}; an oracle's order of the same groups {:.4}",
+        recall_at(g.clone(), false),
+        recall_at(g, true)
+    );
 }
 
 fn online(persons: usize, queries: usize, seed: u64) -> Result<()> {
@@ -448,8 +716,8 @@ fn csv_run(inputs: &[std::path::PathBuf], columns: Columns, linkage: bool, thres
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Batch { records, seed, threshold, guard, show, no_documents, document_recording } => {
-            batch(records, seed, BatchOptions { threshold, guard, show, no_documents, document_recording })
+        Command::Batch { records, seed, threshold, guard, show, no_documents, document_recording, diagnose } => {
+            batch(records, seed, BatchOptions { threshold, guard, show, no_documents, document_recording, diagnose })
         }
         Command::Online { persons, queries, seed } => online(persons, queries, seed),
         Command::Csv {

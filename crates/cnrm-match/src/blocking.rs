@@ -33,9 +33,16 @@ pub enum Rule {
     /// The last of a registration's documents (so that a passport meets a passport when one
     /// registration also carries a NINA and the other does not).
     LastDocument,
+    /// The lower of the two name keys (by id) and full birth date; with [`Rule::HighNameBirth`],
+    /// for names swapped *and* one of them misspelt, which no rule above brings together (each
+    /// needs both keys, or a key in its own field): the name written right is the lower key of
+    /// both registrations, or the higher of both, unless the misspelt one falls on the other side.
+    LowNameBirth,
+    /// The higher of the two name keys and full birth date.
+    HighNameBirth,
 }
 
-pub const RULES: [Rule; 9] = [
+pub const RULES: [Rule; 11] = [
     Rule::NamesYear,
     Rule::NamesOrigin,
     Rule::FamilyBirth,
@@ -45,6 +52,8 @@ pub const RULES: [Rule; 9] = [
     Rule::FamilyYearOrigin,
     Rule::GivenYearOrigin,
     Rule::LastDocument,
+    Rule::LowNameBirth,
+    Rule::HighNameBirth,
 ];
 
 fn hash(rule: Rule, parts: &[u64]) -> u64 {
@@ -83,6 +92,7 @@ impl Rule {
             Rule::Document | Rule::LastDocument => on(&[6]),
             Rule::FamilyYearOrigin => on(&[0, 2, 5]),
             Rule::GivenYearOrigin => on(&[1, 2, 3, 5]),
+            Rule::LowNameBirth | Rule::HighNameBirth => on(&[0, 1, 2]),
         }
     }
 
@@ -106,6 +116,8 @@ impl Rule {
             },
             Rule::FamilyYearOrigin if f != 0 && year != 0 && origin(r) != 0 => hash(self, &[f, year, origin(r)]),
             Rule::GivenYearOrigin if g != 0 && year != 0 && origin(r) != 0 => hash(self, &[g, year, sex, origin(r)]),
+            Rule::LowNameBirth if f != 0 && g != 0 && full.is_some() => hash(self, &[f.min(g), full.unwrap_or(0)]),
+            Rule::HighNameBirth if f != 0 && g != 0 && full.is_some() => hash(self, &[f.max(g), full.unwrap_or(0)]),
             _ => 0,
         }
     }
@@ -264,5 +276,31 @@ mod tests {
         let blocks = Blocks::build(&records, 4);
         assert!(blocks.blocks.is_empty());
         assert_eq!(blocks.oversized[4], 1);
+    }
+
+    #[test]
+    fn swapped_names_with_one_misspelt_meet_on_the_name_written_right() {
+        let mut i = Interner::default();
+        let birth = Some(BirthDate { year: 1980, month: 3, day: 2 });
+        let rec = |family: &str, given: &str| Record {
+            family_name: family.into(),
+            given_name: given.into(),
+            birth,
+            ..Record::default()
+        };
+        // Names swapped and the given name misspelt: no name key in its own field in common, no
+        // phone, no place. Only the full date and the family name, written right, remain.
+        let records: Vec<Prepared> = [rec("Traoré", "Youssouf"), rec("Youssouk", "Traore"), rec("Keïta", "Awa")]
+            .iter()
+            .map(|r| Prepared::new(r, &mut i))
+            .collect();
+        let blocks = Blocks::build(&records, 100);
+        let mut pairs = Vec::new();
+        for b in 0..blocks.blocks.len() {
+            blocks.for_each_pair(b, |a, b| pairs.push((a.min(b), a.max(b))));
+        }
+        assert_eq!(pairs, vec![(0, 1)]);
+        let rule = RULES[blocks.blocks[0].0 as usize];
+        assert!(matches!(rule, Rule::LowNameBirth | Rule::HighNameBirth), "{rule:?}");
     }
 }

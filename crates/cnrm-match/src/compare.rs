@@ -352,35 +352,48 @@ pub fn compare_names(a: &Prepared, b: &Prepared, strings: &impl Strings) -> Name
 pub const BIRTH_DIFFERENT: u8 = 1;
 pub const BIRTH_CLOSE: u8 = 2;
 pub const BIRTH_COMPATIBLE: u8 = 3;
-pub const BIRTH_EXACT: u8 = 4;
+pub const BIRTH_NEAR: u8 = 4;
+pub const BIRTH_EXACT: u8 = 5;
 
-/// Compares birth dates respecting their precision: exact (two full dates, equal), compatible
-/// (same year, one or both known only by year or by the 1 January placeholder, or same year and
-/// month with an unknown day), close (same year but another day or month, day and month
-/// transposed, or one year apart on the same day), different.
+/// Compares birth dates respecting their precision: exact (two full dates, equal); near (two full
+/// dates one slip apart: day and month transposed, the year one off or one digit of it mistyped,
+/// on the same day); compatible (same year, one or both known only by year or by the 1 January
+/// placeholder, or same year and month with an unknown day); close (same year but another day or
+/// month, or one year apart where a date is known only by its year or its month); different.
+///
+/// Near and close are apart because they say very different things: two strangers are born on
+/// the same day with a digit off about as rarely as on the same day, while they share a birth year
+/// one time in fifty.
 pub fn birth_level(a: Option<BirthDate>, b: Option<BirthDate>) -> u8 {
     let (Some(a), Some(b)) = (a, b) else { return 0 };
+    let both_precise = a.is_precise() && b.is_precise();
     if a.year == b.year {
-        if a.is_precise() && b.is_precise() {
-            return if a.month == b.month && a.day == b.day { BIRTH_EXACT } else { BIRTH_CLOSE };
+        if both_precise {
+            return if a.month == b.month && a.day == b.day {
+                BIRTH_EXACT
+            } else if a.month == b.day && a.day == b.month {
+                BIRTH_NEAR
+            } else {
+                BIRTH_CLOSE
+            };
         }
         if a.month == 0 || b.month == 0 || a.month == b.month {
             return BIRTH_COMPATIBLE;
         }
         return BIRTH_CLOSE;
     }
-    if a.year.abs_diff(b.year) == 1 && (a.month == 0 || b.month == 0 || (a.month == b.month && a.day == b.day)) {
-        return BIRTH_CLOSE;
+    let same_day = both_precise && a.month == b.month && a.day == b.day;
+    if a.year.abs_diff(b.year) == 1 {
+        if same_day {
+            return BIRTH_NEAR;
+        }
+        if a.month == 0 || b.month == 0 || (a.month == b.month && (a.day == 0 || b.day == 0)) {
+            return BIRTH_CLOSE;
+        }
     }
-    if a.year.abs_diff(b.year) <= 10
-        && a.is_precise()
-        && b.is_precise()
-        && a.month == b.month
-        && a.day == b.day
-        && (a.year % 10 == b.year % 10 || a.year / 10 == b.year / 10)
-    {
+    if a.year.abs_diff(b.year) <= 10 && same_day && (a.year % 10 == b.year % 10 || a.year / 10 == b.year / 10) {
         // One digit of the year mistyped.
-        return BIRTH_CLOSE;
+        return BIRTH_NEAR;
     }
     BIRTH_DIFFERENT
 }
@@ -515,9 +528,15 @@ mod tests {
         assert_eq!(birth_level(full(1990, 3, 4), full(1990, 3, 4)), BIRTH_EXACT);
         assert_eq!(birth_level(full(1990, 3, 4), year(1990)), BIRTH_COMPATIBLE);
         assert_eq!(birth_level(year(1990), year(1990)), BIRTH_COMPATIBLE);
-        assert_eq!(birth_level(full(1990, 3, 4), full(1990, 4, 3)), BIRTH_CLOSE);
-        assert_eq!(birth_level(full(1990, 3, 4), full(1991, 3, 4)), BIRTH_CLOSE);
+        assert_eq!(birth_level(full(1990, 3, 4), full(1990, 4, 3)), BIRTH_NEAR);
+        assert_eq!(birth_level(full(1990, 3, 4), full(1991, 3, 4)), BIRTH_NEAR);
+        assert_eq!(birth_level(full(1990, 3, 4), full(1980, 3, 4)), BIRTH_NEAR);
+        assert_eq!(birth_level(full(1990, 3, 4), full(1990, 3, 9)), BIRTH_CLOSE);
+        assert_eq!(birth_level(full(1990, 3, 4), full(1990, 8, 4)), BIRTH_CLOSE);
         assert_eq!(birth_level(year(1990), year(1991)), BIRTH_CLOSE);
+        assert_eq!(birth_level(full(1990, 3, 4), year(1991)), BIRTH_CLOSE);
+        assert_eq!(birth_level(full(1990, 3, 4), full(1991, 3, 0)), BIRTH_CLOSE);
+        assert_eq!(birth_level(full(1990, 3, 4), full(1991, 4, 3)), BIRTH_DIFFERENT);
         assert_eq!(birth_level(full(1990, 3, 4), full(1975, 8, 9)), BIRTH_DIFFERENT);
         assert_eq!(birth_level(None, full(1975, 8, 9)), 0);
     }

@@ -7,6 +7,8 @@
 //! labelled pairs are needed. A handful of surnames (Traoré, Coulibaly, Diarra, Keïta…) cover a
 //! large share of Mali's population, so agreeing on one of them says little: the term-frequency
 //! adjustment lowers the weight of an agreement on a common value and raises it on a rare one.
+//! Places of origin are just as uneven (Kayes sends far more returnees than Kidal), so sharing a
+//! cercle or a region is adjusted the same way.
 
 use crate::compare::{Comparison, Prepared};
 use rustc_hash::FxHashMap;
@@ -14,14 +16,14 @@ use rustc_hash::FxHashMap;
 /// Number of compared fields.
 pub const FIELDS: usize = 7;
 /// Highest level of any field (levels run 1..=MAX_LEVEL; 0 = missing).
-pub const MAX_LEVEL: usize = 4;
+pub const MAX_LEVEL: usize = 5;
 
 /// The compared fields, in the order of `Comparison::levels`.
 pub const FIELD_NAMES: [&str; FIELDS] =
     ["family_name", "given_name", "date_of_birth", "sex", "phone", "origin", "document"];
 
 /// Number of levels of each field.
-pub const FIELD_LEVELS: [usize; FIELDS] = [4, 4, 4, 2, 2, 3, 3];
+pub const FIELD_LEVELS: [usize; FIELDS] = [4, 4, 5, 2, 2, 3, 3];
 
 /// Labels of the levels of each field (index level-1), for explanations.
 pub fn level_label(field: usize, level: u8) -> &'static str {
@@ -34,9 +36,13 @@ pub fn level_label(field: usize, level: u8) -> &'static str {
         (0 | 1, 3) => "phonetic or listed variant",
         (0 | 1, 4) => "exact",
         (2, 1) => "different",
+        // Both "close" levels read the same to a person: the weak one (same year, another day; or
+        // a year off where a date is not known to the day) and the near one (two full dates one
+        // slip apart) differ by their weights.
         (2, 2) => "close (day/month or one year off)",
         (2, 3) => "same year (imprecise date)",
-        (2, 4) => "exact",
+        (2, 4) => "close (day/month or one year off)",
+        (2, 5) => "exact",
         (5, 1) => "different region",
         (5, 2) => "same region",
         (5, 3) => "same cercle",
@@ -77,23 +83,24 @@ impl Default for Params {
     fn default() -> Self {
         let mut m = [[0.0; MAX_LEVEL]; FIELDS];
         let mut u = [[0.0; MAX_LEVEL]; FIELDS];
-        m[0] = [0.03, 0.07, 0.3, 0.6];
-        u[0] = [0.9, 0.05, 0.03, 0.02];
+        m[0] = [0.03, 0.07, 0.3, 0.6, 0.0];
+        u[0] = [0.9, 0.05, 0.03, 0.02, 0.0];
         m[1] = m[0];
         u[1] = u[0];
-        m[2] = [0.05, 0.1, 0.35, 0.5];
-        u[2] = [0.85, 0.08, 0.05, 0.02];
-        m[3] = [0.05, 0.95, 0.0, 0.0];
-        u[3] = [0.5, 0.5, 0.0, 0.0];
+        // Levels: different, close, same year, near (two full dates one slip apart), exact.
+        m[2] = [0.05, 0.07, 0.35, 0.04, 0.49];
+        u[2] = [0.85, 0.08, 0.05, 0.001, 0.019];
+        m[3] = [0.05, 0.95, 0.0, 0.0, 0.0];
+        u[3] = [0.5, 0.5, 0.0, 0.0, 0.0];
         // Phones change often between registrations.
-        m[4] = [0.5, 0.5, 0.0, 0.0];
-        u[4] = [0.99, 0.01, 0.0, 0.0];
-        m[5] = [0.1, 0.2, 0.7, 0.0];
-        u[5] = [0.7, 0.2, 0.1, 0.0];
+        m[4] = [0.5, 0.5, 0.0, 0.0, 0.0];
+        u[4] = [0.99, 0.01, 0.0, 0.0, 0.0];
+        m[5] = [0.1, 0.2, 0.7, 0.0, 0.0];
+        u[5] = [0.7, 0.2, 0.1, 0.0, 0.0];
         // Documents: a number is rarely re-typed wrong or renewed between registrations, and two
         // people almost never share one.
-        m[6] = [0.05, 0.05, 0.9, 0.0];
-        u[6] = [0.9985, 0.001, 0.0005, 0.0];
+        m[6] = [0.05, 0.05, 0.9, 0.0, 0.0];
+        u[6] = [0.9985, 0.001, 0.0005, 0.0, 0.0];
         Params { lambda: 0.1, m, u }
     }
 }
@@ -242,7 +249,7 @@ pub fn estimate_prior(counts: &[(u32, u64)], params: &Params, total_pairs: f64) 
     lambda
 }
 
-/// How often each name key occurs: drives the term-frequency adjustment.
+/// How often each name key, document and place occurs: drives the term-frequency adjustments.
 #[derive(Debug, Clone, Default)]
 pub struct Frequencies {
     /// Occurrences of each family-name key_concat id, and of each given-name one.
@@ -255,6 +262,15 @@ pub struct Frequencies {
     /// Registrations carrying each document key id (a number shared by many registrations is a
     /// placeholder or a family document, not one person's).
     pub documents: FxHashMap<u32, u32>,
+    /// Registrations from each cercle id and each region id, and their Σ p² (over the
+    /// registrations whose cercle, or region, is known): returnees come from Kayes far more often
+    /// than from Kidal, so sharing a cercle of Kayes says less than sharing one of the north.
+    pub cercle: FxHashMap<u32, u32>,
+    pub region: FxHashMap<u32, u32>,
+    pub cercle_known: u64,
+    pub region_known: u64,
+    pub cercle_sq: f64,
+    pub region_sq: f64,
 }
 
 impl Frequencies {
@@ -277,6 +293,14 @@ impl Frequencies {
         for d in r.documents.iter().filter(|d| d.id != 0) {
             *self.documents.entry(d.id).or_default() += 1;
         }
+        if r.cercle != 0 {
+            *self.cercle.entry(r.cercle).or_default() += 1;
+            self.cercle_known += 1;
+        }
+        if r.region != 0 {
+            *self.region.entry(r.region).or_default() += 1;
+            self.region_known += 1;
+        }
         self.total += 1;
     }
     pub fn remove(&mut self, r: &Prepared) {
@@ -295,6 +319,14 @@ impl Frequencies {
         for d in &r.documents {
             decrement(&mut self.documents, d.id);
         }
+        if r.cercle != 0 && self.cercle.contains_key(&r.cercle) {
+            decrement(&mut self.cercle, r.cercle);
+            self.cercle_known -= 1;
+        }
+        if r.region != 0 && self.region.contains_key(&r.region) {
+            decrement(&mut self.region, r.region);
+            self.region_known -= 1;
+        }
         self.total = self.total.saturating_sub(1);
     }
     /// Recomputes the squared sums.
@@ -302,6 +334,11 @@ impl Frequencies {
         let n = self.total.max(1) as f64;
         self.family_sq = self.family.values().map(|&c| (c as f64 / n).powi(2)).sum();
         self.given_sq = self.given.values().map(|&c| (c as f64 / n).powi(2)).sum();
+        let squares = |map: &FxHashMap<u32, u32>, known: u64| {
+            map.values().map(|&c| (c as f64 / known.max(1) as f64).powi(2)).sum()
+        };
+        self.cercle_sq = squares(&self.cercle, self.cercle_known);
+        self.region_sq = squares(&self.region, self.region_known);
     }
     fn share(map: &FxHashMap<u32, u32>, key: u32, total: u64) -> f64 {
         (map.get(&key).copied().unwrap_or(1).max(1) as f64) / total.max(1) as f64
@@ -404,6 +441,24 @@ impl Model {
         (sq / share).log2().clamp(-MAX_TF_BITS, MAX_TF_BITS)
     }
 
+    /// Term frequency of the place of origin: the same cercle (or, cercles aside, the same region)
+    /// counts by how common that place is among the registrations, as names do. The level's u is
+    /// the chance agreement over all places (Σ p²); a place of share p agrees by chance with
+    /// probability p, so the adjustment is log2(Σ p² / p).
+    fn origin_adjustment(&self, c: &Comparison, a: &Prepared, freq: &Frequencies) -> f64 {
+        let (map, key, known, sq) = match c.levels[5] {
+            3 => (&freq.cercle, a.cercle, freq.cercle_known, freq.cercle_sq),
+            2 => (&freq.region, a.region, freq.region_known, freq.region_sq),
+            _ => return 0.0,
+        };
+        let Some(&count) = map.get(&key) else { return 0.0 };
+        if sq <= 0.0 || known == 0 {
+            return 0.0;
+        }
+        let share = count.max(1) as f64 / known as f64;
+        (sq / share).log2().clamp(-MAX_TF_BITS, MAX_TF_BITS)
+    }
+
     /// Term frequency of documents: a number carried by more registrations than one person
     /// plausibly has (a placeholder a clerk types for "none", a family's laissez-passer listing
     /// the children) says less, down to nothing, about the pair that shares it.
@@ -436,6 +491,7 @@ impl Model {
         }
         w + self.tf_adjustment(c, a, b, freq, 0)
             + self.tf_adjustment(c, a, b, freq, 1)
+            + self.origin_adjustment(c, a, freq)
             + self.document_adjustment(c, a, b, freq)
     }
 
@@ -450,6 +506,7 @@ impl Model {
             }
             let tf = match f {
                 0 | 1 => self.tf_adjustment(c, a, b, freq, f),
+                5 => self.origin_adjustment(c, a, freq),
                 6 => self.document_adjustment(c, a, b, freq),
                 _ => 0.0,
             };
@@ -495,20 +552,20 @@ mod tests {
 
     fn truth() -> Params {
         let mut p = Params { lambda: 0.2, ..Params::default() };
-        p.m[0] = [0.05, 0.1, 0.25, 0.6];
-        p.u[0] = [0.8, 0.1, 0.06, 0.04];
-        p.m[1] = [0.04, 0.06, 0.3, 0.6];
-        p.u[1] = [0.85, 0.05, 0.06, 0.04];
-        p.m[2] = [0.1, 0.1, 0.3, 0.5];
-        p.u[2] = [0.9, 0.05, 0.04, 0.01];
-        p.m[3] = [0.02, 0.98, 0.0, 0.0];
-        p.u[3] = [0.5, 0.5, 0.0, 0.0];
-        p.m[4] = [0.6, 0.4, 0.0, 0.0];
-        p.u[4] = [0.999, 0.001, 0.0, 0.0];
-        p.m[5] = [0.1, 0.2, 0.7, 0.0];
-        p.u[5] = [0.8, 0.15, 0.05, 0.0];
-        p.m[6] = [0.08, 0.07, 0.85, 0.0];
-        p.u[6] = [0.99, 0.008, 0.002, 0.0];
+        p.m[0] = [0.05, 0.1, 0.25, 0.6, 0.0];
+        p.u[0] = [0.8, 0.1, 0.06, 0.04, 0.0];
+        p.m[1] = [0.04, 0.06, 0.3, 0.6, 0.0];
+        p.u[1] = [0.85, 0.05, 0.06, 0.04, 0.0];
+        p.m[2] = [0.1, 0.1, 0.25, 0.05, 0.5];
+        p.u[2] = [0.88, 0.05, 0.04, 0.02, 0.01];
+        p.m[3] = [0.02, 0.98, 0.0, 0.0, 0.0];
+        p.u[3] = [0.5, 0.5, 0.0, 0.0, 0.0];
+        p.m[4] = [0.6, 0.4, 0.0, 0.0, 0.0];
+        p.u[4] = [0.999, 0.001, 0.0, 0.0, 0.0];
+        p.m[5] = [0.1, 0.2, 0.7, 0.0, 0.0];
+        p.u[5] = [0.8, 0.15, 0.05, 0.0, 0.0];
+        p.m[6] = [0.08, 0.07, 0.85, 0.0, 0.0];
+        p.u[6] = [0.99, 0.008, 0.002, 0.0, 0.0];
         p
     }
 
@@ -626,5 +683,47 @@ mod tests {
         let e = model.explain(&compare(&records[0], &common, &i), &records[0], &common, &freq);
         assert!(e.fields[0].tf_adjustment < 0.0);
         assert!(e.to_string().contains("family name exact"));
+    }
+
+    #[test]
+    fn a_shared_cercle_weighs_less_where_many_come_from() {
+        use crate::compare::{compare, Interner, Record};
+        let mut i = Interner::default();
+        let mut records = Vec::new();
+        for n in 0..100 {
+            let (region, cercle) = if n < 60 { ("Kayes", "Kayes") } else { ("Kidal", "Tessalit") };
+            records.push(Prepared::new(
+                &Record {
+                    family_name: format!("F{n}"),
+                    region: region.into(),
+                    cercle: cercle.into(),
+                    ..Record::default()
+                },
+                &mut i,
+            ));
+        }
+        let freq = Frequencies::from_records(&records);
+        let model = Model::new(Params::default());
+        let weight = |x: usize, y: usize| {
+            let c = compare(&records[x], &records[y], &i);
+            assert_eq!(c.levels[5], 3);
+            model.weight(&c, &records[x], &records[y], &freq)
+        };
+        // Both pairs differ only by their place: Kayes holds 60 % of the registrations, so
+        // sharing it is weaker than sharing Tessalit (40 %); Σ p² = 0.52.
+        let (common, rare) = (weight(0, 1), weight(60, 61));
+        let expected = (0.52f64 / 0.6).log2() - (0.52f64 / 0.4).log2();
+        assert!((common - rare - expected).abs() < 1e-9, "common {common} rare {rare}");
+        let c = compare(&records[0], &records[1], &i);
+        let e = model.explain(&c, &records[0], &records[1], &freq);
+        assert!(e.fields.iter().any(|f| f.field == "origin" && f.tf_adjustment < 0.0), "{e:?}");
+        // The index removes registrations: the counts follow.
+        let mut freq = freq;
+        for r in &records[..50] {
+            freq.remove(r);
+        }
+        freq.refresh();
+        assert_eq!((freq.cercle_known, freq.region_known), (50, 50));
+        assert!((freq.cercle_sq - 0.68).abs() < 1e-9, "{}", freq.cercle_sq);
     }
 }
