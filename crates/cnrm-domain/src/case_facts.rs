@@ -296,6 +296,9 @@ impl Recipe {
     }
 }
 
+/// A dimension's (count, of, score sum) measures.
+type ColumnsOf = fn(Dimension) -> (Measure, Option<Measure>, Option<Measure>);
+
 /// The recipe of a case-based indicator drawn with this breakdown; `None` for an indicator not made of
 /// these sums (the median days to acceptance, and the indicators of other sources).
 pub fn recipe(code: IndicatorCode, breakdown: Option<Breakdown>) -> Option<Recipe> {
@@ -303,7 +306,7 @@ pub fn recipe(code: IndicatorCode, breakdown: Option<Breakdown>) -> Option<Recip
     use Measure as M;
     let by = |b: Breakdown| breakdown == Some(b);
     let column = |key: &str, count: M, of: Option<M>, sum: Option<M>| Column { key: key.to_string(), count, of, sum };
-    let dimensions = |f: fn(Dimension) -> (M, Option<M>, Option<M>)| {
+    let dimensions = |f: ColumnsOf| {
         Recipe::Columns(
             Dimension::ALL
                 .into_iter()
