@@ -648,6 +648,12 @@ pub async fn load_returnees(app: &App, seed: u64, count: usize, progress: &Progr
         app.db.bulk_insert_cases(&batch, &event).await?;
         done += size;
         progress.set_position(done as u64);
+        // The planner's statistics as the tables grow tenfold: without them (a PostgreSQL whose
+        // autovacuum is off or has not caught up) the loader's own lookups turn into full scans and
+        // the load slows tenfold past a few hundred thousand cases.
+        if done == 10_000 || done == 100_000 {
+            app.db.analyze().await?;
+        }
     }
     progress.set_message("plans, referrals, families, counselling");
     load_activity(app, seed).await?;
