@@ -415,11 +415,7 @@ impl Store {
             }
             let text = text_of(&sql);
             async move {
-                let mut query = sqlx::query(&text);
-                for p in &sql.params {
-                    query = p.bind_query(query);
-                }
-                let rows = query.fetch_all(&self.pool).await.map_err(store_error)?;
+                let rows = bound_query(&text, &sql.params).fetch_all(&self.pool).await.map_err(store_error)?;
                 rows.iter().map(|row| case_sums_of(row, measures)).collect::<StoreResult<Vec<_>>>()
             }
         });
@@ -438,11 +434,7 @@ impl Store {
             return Ok(vec![None]);
         }
         let explain = format!("EXPLAIN QUERY PLAN {text}");
-        let mut query = sqlx::query(&explain);
-        for p in params {
-            query = p.bind_query(query);
-        }
-        let plan = query.fetch_all(&self.pool).await.map_err(store_error)?;
+        let plan = bound_query(&explain, params).fetch_all(&self.pool).await.map_err(store_error)?;
         let scans_every_row = plan.iter().any(|row| {
             let detail: String = sqlx::Row::try_get(row, "detail").unwrap_or_default();
             detail == "SCAN f" || detail.starts_with("SCAN f ")
@@ -469,12 +461,11 @@ impl Store {
         let per_case = !cnrm_domain::case_facts::cells_answer(filter);
         let mut sql = IndicatorSql::default();
         Self::case_fact_filters(&mut sql, filter, per_case);
-        let (days, from) = if per_case {
-            ("d.days", "case_referral_days d JOIN case_facts f ON f.case_id = d.case_id")
+        let (days, referrals, from) = if per_case {
+            ("d.days", "SUM(d.referrals)", "case_referral_days d JOIN case_facts f ON f.case_id = d.case_id")
         } else {
-            ("f.days", "referral_day_cells f")
+            ("f.days", "SUM(f.referrals)", "referral_day_cells f")
         };
-        let referrals = if per_case { "SUM(d.referrals)" } else { "SUM(f.referrals)" };
         let text = format!(
             "SELECT {} FROM {from} {} GROUP BY 1",
             tally_columns(&format!("CAST({days} AS TEXT)"), referrals, "0", "0"),

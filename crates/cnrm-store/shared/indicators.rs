@@ -73,6 +73,11 @@ fn day_of_sql(timestamp: &str) -> String {
     }
 }
 
+/// A query with its parameters bound in order (`$1`, `$2`…).
+fn bound_query<'q>(text: &'q str, params: &'q [Param]) -> sqlx::query::Query<'q, Db, Args<'q>> {
+    params.iter().fold(sqlx::query(text), |query, p| p.bind_query(query))
+}
+
 /// `YYYY-MM` of a date column.
 fn month_of_sql(date: &str) -> String {
     match BACKEND {
@@ -193,11 +198,7 @@ impl Store {
     }
 
     async fn run_tallies(&self, text: &str, params: &[Param]) -> StoreResult<Vec<cnrm_domain::indicators::Tally>> {
-        let mut query = sqlx::query(text);
-        for p in params {
-            query = p.bind_query(query);
-        }
-        let rows = query.fetch_all(&self.pool).await.map_err(store_error)?;
+        let rows = bound_query(text, params).fetch_all(&self.pool).await.map_err(store_error)?;
         rows.iter()
             .map(|row| {
                 use sqlx::Row;
