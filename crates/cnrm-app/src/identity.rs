@@ -136,6 +136,8 @@ pub fn match_record(r: &IdentityRecord) -> MatchRecord {
         region,
         cercle,
         document: documents_of(&r.documents),
+        father_name: r.father_name.clone(),
+        mother_name: r.mother_name.clone(),
     }
 }
 
@@ -152,6 +154,8 @@ pub fn draft_record(draft: &PersonDraft, document: Option<&str>) -> MatchRecord 
         region,
         cercle,
         document: document.unwrap_or_default().to_string(),
+        father_name: draft.father_name.clone().unwrap_or_default(),
+        mother_name: draft.mother_name.clone().unwrap_or_default(),
     }
 }
 
@@ -812,6 +816,8 @@ mod tests {
             family_name: "Konaté".into(),
             given_names: "Moussa".into(),
             other_names: String::new(),
+            father_name: String::new(),
+            mother_name: String::new(),
             sex: "male".into(),
             birth_date: None,
             birth_precision: None,
@@ -848,5 +854,28 @@ mod tests {
         assert_eq!(match_record(&stored(&[])).document, "");
         let typed = MatchRecord { document: "AB 123 4567".into(), ..MatchRecord::default() };
         assert_eq!(level(&typed, &both), DOCUMENT_EXACT);
+    }
+
+    /// The filiation reaches the matcher from a stored record and from a registration being typed,
+    /// so that the online index and the batch compare the parents' names alike.
+    #[test]
+    fn the_filiation_reaches_the_matcher() {
+        let record =
+            IdentityRecord { father_name: "Mamadou".into(), mother_name: "Fatoumata Diarra".into(), ..stored(&[]) };
+        let m = match_record(&record);
+        assert_eq!((m.father_name.as_str(), m.mother_name.as_str()), ("Mamadou", "Fatoumata Diarra"));
+        assert_eq!(match_record(&stored(&[])).father_name, "", "unknown stays empty");
+        let input = cnrm_domain::person::PersonInput {
+            family_name: "Konaté".into(),
+            given_names: "Moussa".into(),
+            father_name: "Mamadou".into(),
+            mother_name: "Fatoumata Diarra".into(),
+            sex: "male".into(),
+            date_of_birth: "1995".into(),
+            ..Default::default()
+        };
+        let draft = input.parse(time::macros::date!(2026 - 03 - 15), |_| true).unwrap();
+        let m = draft_record(&draft, None);
+        assert_eq!((m.father_name.as_str(), m.mother_name.as_str()), ("Mamadou", "Fatoumata Diarra"));
     }
 }

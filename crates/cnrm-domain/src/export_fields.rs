@@ -153,6 +153,8 @@ pub const CASE_FIELDS: &[ExportField] = &[
     field("family_name", G::Identity, "Nom", "Family name", true, None),
     field("given_names", G::Identity, "Prénoms", "Given names", true, None),
     field("other_names", G::Identity, "Autres noms", "Other names", true, None),
+    field("father_name", G::Identity, "Prénom du père", "Father's given name", true, None),
+    field("mother_name", G::Identity, "Nom et prénom de la mère", "Mother's full name", true, None),
     field("birth_date", G::Identity, "Date de naissance", "Date of birth", true, None),
     field("documents", G::Identity, "Pièces d'identité", "Identity documents", true, None),
     field("phones", G::Contact, "Téléphones", "Phones", true, None),
@@ -322,7 +324,17 @@ mod tests {
             assert!(f.hxl.is_none_or(|h| h.starts_with('#')));
         }
         let personal: Vec<&str> = fields.iter().filter(|f| f.personal).map(|f| f.code).collect();
-        for code in ["family_name", "given_names", "birth_date", "phones", "documents", "occupation", "arrival_date"] {
+        for code in [
+            "family_name",
+            "given_names",
+            "father_name",
+            "mother_name",
+            "birth_date",
+            "phones",
+            "documents",
+            "occupation",
+            "arrival_date",
+        ] {
             assert!(personal.contains(&code), "{code} must be personal");
         }
         for code in ["case_number", "region", "cercle", "sex", "age_group", "arrival_month", "status", "programme"] {

@@ -58,6 +58,8 @@ pub enum MatchReason {
     SamePhone,
     SameDocument,
     SamePlace,
+    /// The father's or the mother's name agrees (the filiation).
+    SameParents,
 }
 
 impl MatchReason {
@@ -73,6 +75,7 @@ impl MatchReason {
             MatchReason::SamePhone => "identity-reason-same-phone",
             MatchReason::SameDocument => "identity-reason-same-document",
             MatchReason::SamePlace => "identity-reason-same-place",
+            MatchReason::SameParents => "identity-reason-same-parents",
         }
     }
 
@@ -89,6 +92,9 @@ impl MatchReason {
             ("phone", "same") => Some(MatchReason::SamePhone),
             ("document", "same") => Some(MatchReason::SameDocument),
             ("origin", "same cercle" | "same region") => Some(MatchReason::SamePlace),
+            ("father_name" | "mother_name", "exact" | "phonetic or listed variant" | "similar (typo)") => {
+                Some(MatchReason::SameParents)
+            }
             _ => None,
         }
     }
@@ -119,5 +125,9 @@ mod tests {
             MatchReason::from_evidence("date_of_birth", "same year (imprecise date)"),
             Some(MatchReason::SameBirthYear)
         );
+        assert_eq!(MatchReason::from_evidence("mother_name", "exact"), Some(MatchReason::SameParents));
+        // Her given name alone says too little to be given as a reason.
+        assert_eq!(MatchReason::from_evidence("mother_name", "part of the name (given name only)"), None);
+        assert_eq!(MatchReason::from_evidence("father_name", "different"), None);
     }
 }

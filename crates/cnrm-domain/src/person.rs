@@ -428,6 +428,39 @@ fn parse_name(raw: &str, min: usize, max: usize) -> Result<String, &'static str>
     Ok(name)
 }
 
+/// Whether a letter belongs to the Latin script, with the letters Malian languages add to it
+/// (`ɛ`, `ɔ`, `ɲ`, `ŋ`, `ƴ`, in the IPA and Latin Extended blocks) and the modifier apostrophes.
+fn is_latin_letter(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | 'a'..='z' | '\u{aa}' | '\u{ba}'
+        | '\u{c0}'..='\u{24f}'     // Latin-1 Supplement letters, Latin Extended-A and B
+        | '\u{250}'..='\u{2ff}'    // IPA Extensions (ɛ ɔ ɲ), Spacing Modifier Letters (ʼ)
+        | '\u{1d00}'..='\u{1dbf}'  // Phonetic Extensions
+        | '\u{1e00}'..='\u{1eff}'  // Latin Extended Additional (ẹ, ọ, ṣ…)
+        | '\u{2c60}'..='\u{2c7f}'  // Latin Extended-C
+        | '\u{a720}'..='\u{a7ff}'  // Latin Extended-D
+        | '\u{ab30}'..='\u{ab6f}'  // Latin Extended-E
+        | '\u{fb00}'..='\u{fb06}') // Latin ligatures
+}
+
+/// A parent's name in the filiation (`father_name`, `mother_name`): a name like the others
+/// ([`parse_name`]: trimmed, bounded, with a letter), and in Latin letters only. Civil documents
+/// (birth certificate, NINA card) write the filiation in Latin script and the matcher compares it
+/// with the folded Latin spellings of other records: a name typed in another script (Arabic, say)
+/// would never agree with anything, so the form asks for the civil-register spelling instead.
+fn parse_parent_name(raw: &str, max: usize) -> Result<Option<String>, &'static str> {
+    let name = parse_name(raw, 0, max)?;
+    if name.chars().any(|c| c.is_alphabetic() && !is_latin_letter(c)) {
+        return Err("error-name-latin");
+    }
+    Ok(Some(name).filter(|n| !n.is_empty()))
+}
+
+/// Longest father's given name(s), in characters: the limit of the person's own given names.
+pub const MAX_FATHER_NAME: usize = 150;
+/// Longest mother's full name, in characters: the family and given names' limits together.
+pub const MAX_MOTHER_NAME: usize = 250;
+
 /// A document number as printed, normalised for comparison: uppercase, without spaces, dashes, dots
 /// or slashes; then 3 to 30 letters and digits.
 pub fn normalise_document_number(raw: &str) -> Result<String, &'static str> {
@@ -489,6 +522,11 @@ pub struct PersonDraft {
     pub given_names: String,
     /// Aliases and other spellings.
     pub other_names: Option<String>,
+    /// The father's given name(s), as the filiation reads ("fils de Mamadou"): with the mother's
+    /// name, what tells apart namesakes born the same year in the same place.
+    pub father_name: Option<String>,
+    /// The mother's given and family names ("et de Fatoumata Diarra").
+    pub mother_name: Option<String>,
     pub sex: Sex,
     pub birth: BirthDate,
     /// ISO 3166-1 alpha-2.
@@ -523,6 +561,10 @@ pub struct PersonInput {
     pub family_name: String,
     pub given_names: String,
     pub other_names: String,
+    /// The father's given name(s) ("fils de Mamadou"); optional, Latin letters.
+    pub father_name: String,
+    /// The mother's given and family names ("et de Fatoumata Diarra"); optional, Latin letters.
+    pub mother_name: String,
     pub sex: String,
     /// `1995-07-11`, `11/07/1995`, `07/1995`, `1995-07` or `1995`.
     pub date_of_birth: String,
@@ -556,6 +598,8 @@ impl PersonInput {
         let given_names = errors.check("given_names", parse_name(&self.given_names, 1, 150));
         let other_names = errors
             .check("other_names", parse_name(&self.other_names, 0, 200).map(|n| Some(n).filter(|n| !n.is_empty())));
+        let father_name = errors.check("father_name", parse_parent_name(&self.father_name, MAX_FATHER_NAME));
+        let mother_name = errors.check("mother_name", parse_parent_name(&self.mother_name, MAX_MOTHER_NAME));
         let sex = errors.check("sex", choose(&self.sex, Sex::parse));
         let birth = match BirthDate::parse(&self.date_of_birth, &self.birth_date_precision, &self.estimated_age, today)
         {
@@ -593,6 +637,8 @@ impl PersonInput {
             family_name: family_name.unwrap(),
             given_names: given_names.unwrap(),
             other_names: other_names.unwrap(),
+            father_name: father_name.unwrap(),
+            mother_name: mother_name.unwrap(),
             sex: sex.unwrap(),
             birth: birth.unwrap(),
             nationality: nationality.unwrap(),
@@ -899,6 +945,53 @@ mod tests {
         assert_eq!(draft.education_level, None);
         assert_eq!(draft.birth.precision, DatePrecision::Exact);
         assert_eq!(draft.search_key(), "traore aminata kadiatou");
+    }
+
+    #[test]
+    fn the_filiation_is_optional_and_cleaned() {
+        let draft = person().parse(TODAY, |_| true).unwrap();
+        assert_eq!((draft.father_name, draft.mother_name), (None, None), "not asked of everyone");
+        let draft = PersonInput {
+            father_name: "  Mamadou   Lamine ".into(),
+            mother_name: "Fatoumata  Diarra".into(),
+            ..person()
+        }
+        .parse(TODAY, |_| true)
+        .unwrap();
+        assert_eq!(draft.father_name.as_deref(), Some("Mamadou Lamine"));
+        assert_eq!(draft.mother_name.as_deref(), Some("Fatoumata Diarra"));
+        assert_eq!(draft.search_key(), "traore aminata kadiatou", "parents' names are not the person's name");
+        for accepted in ["Sékou", "N'Golo", "Ɲɛnɛba Kɔnatɛ", "Ma\u{2bc}iga", "Aïssata Maïga", "Boubacar-Sidiki"]
+        {
+            let input = PersonInput { father_name: accepted.into(), mother_name: accepted.into(), ..person() };
+            assert!(input.parse(TODAY, |_| true).is_ok(), "{accepted}");
+        }
+    }
+
+    #[test]
+    fn a_bad_filiation_names_its_field() {
+        let refused = |father: &str, mother: &str| {
+            PersonInput { father_name: father.into(), mother_name: mother.into(), ..person() }
+                .parse(TODAY, |_| true)
+                .unwrap_err()
+        };
+        let errors = refused("1975", "محمد");
+        assert_eq!(errors.for_field("father_name"), Some("error-name-letters"));
+        assert_eq!(errors.for_field("mother_name"), Some("error-name-latin"));
+        assert_eq!(errors.0.len(), 2, "nothing else is wrong");
+        let errors = refused("Мамаду", "Fatoumata فاطمة");
+        assert_eq!(errors.for_field("father_name"), Some("error-name-latin"));
+        assert_eq!(errors.for_field("mother_name"), Some("error-name-latin"), "one foreign word is enough");
+        let errors = refused(&"a".repeat(MAX_FATHER_NAME + 1), &"a".repeat(MAX_MOTHER_NAME + 1));
+        assert_eq!(errors.for_field("father_name"), Some("error-too-long"));
+        assert_eq!(errors.for_field("mother_name"), Some("error-too-long"));
+        let at_limit = PersonInput {
+            father_name: "a".repeat(MAX_FATHER_NAME),
+            mother_name: "a".repeat(MAX_MOTHER_NAME),
+            ..person()
+        };
+        assert!(at_limit.parse(TODAY, |_| true).is_ok());
+        assert_eq!(refused("Mamadou\u{7}", "").for_field("father_name"), Some("error-invalid-characters"));
     }
 
     #[test]

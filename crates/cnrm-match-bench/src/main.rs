@@ -49,6 +49,10 @@ enum Command {
         /// (the first records the travel document at least as often); default 0.4.
         #[arg(long)]
         document_recording: Option<f64>,
+        /// Chance that a registration records the filiation (parents' names); default 0.75.
+        /// 0 matches without parents.
+        #[arg(long)]
+        parent_recording: Option<f64>,
         /// Say, for the true pairs missed, whether blocking never compared them (and whether a
         /// block cap dropped them) or the model scored them below the threshold, per error type.
         #[arg(long)]
@@ -198,11 +202,12 @@ struct BatchOptions {
     show: usize,
     no_documents: bool,
     document_recording: Option<f64>,
+    parent_recording: Option<f64>,
     diagnose: bool,
 }
 
 fn batch(n: usize, seed: u64, o: BatchOptions) -> Result<()> {
-    let BatchOptions { threshold, guard, show, no_documents, document_recording, diagnose } = o;
+    let BatchOptions { threshold, guard, show, no_documents, document_recording, parent_recording, diagnose } = o;
     let mut recording = generator::Recording::default();
     if let Some(r) = document_recording {
         anyhow::ensure!((0.0..=1.0).contains(&r), "--document-recording is a chance between 0 and 1, not {r}");
@@ -210,7 +215,12 @@ fn batch(n: usize, seed: u64, o: BatchOptions) -> Result<()> {
             first_travel: recording.first_travel.max(r),
             first_other: recording.first_other.max(r),
             later: r,
+            ..recording
         };
+    }
+    if let Some(r) = parent_recording {
+        anyhow::ensure!((0.0..=1.0).contains(&r), "--parent-recording is a chance between 0 and 1, not {r}");
+        recording = generator::Recording { first_parents: r, later_parents: r, ..recording };
     }
     let t = Instant::now();
     let mut data = generator::generate_with(n, seed, recording);
@@ -281,6 +291,8 @@ fn batch(n: usize, seed: u64, o: BatchOptions) -> Result<()> {
     let mut totals = vec![(0u64, 0u64); generator::ERRORS.len()];
     // True pairs whose two registrations carry a document of one kind, and those that do not.
     let mut by_document = [(0u64, 0u64); 2];
+    // True pairs by how much of the filiation both registrations record: none, one parent, both.
+    let mut by_filiation = [(0u64, 0u64); 3];
     let mut shown = 0;
     for members in by_person.values() {
         for (i, &x) in members.iter().enumerate() {
@@ -290,6 +302,11 @@ fn batch(n: usize, seed: u64, o: BatchOptions) -> Result<()> {
                 let comparable = comparable_documents(&data.records[x as usize], &data.records[y as usize]);
                 by_document[comparable as usize].0 += 1;
                 by_document[comparable as usize].1 += missed as u64;
+                let (a, b) = (&data.records[x as usize], &data.records[y as usize]);
+                let shared = |f: fn(&cnrm_match::Record) -> &str| !f(a).trim().is_empty() && !f(b).trim().is_empty();
+                let parents = shared(|r| &r.father_name) as usize + shared(|r| &r.mother_name) as usize;
+                by_filiation[parents].0 += 1;
+                by_filiation[parents].1 += missed as u64;
                 for (k, &(bit, _)) in generator::ERRORS.iter().enumerate() {
                     if mask & bit != 0 {
                         totals[k].0 += 1;
@@ -315,6 +332,14 @@ fn batch(n: usize, seed: u64, o: BatchOptions) -> Result<()> {
     println!("missed true pairs by document evidence:");
     for (k, label) in [(1, "a document of one kind on both"), (0, "no document to compare")] {
         let (all, missed) = by_document[k];
+        println!(
+            "  {label:<32} {missed:>7} missed of {all:>8}  (recall {:.4})",
+            1.0 - missed as f64 / all.max(1) as f64
+        );
+    }
+    println!("missed true pairs by filiation recorded on both registrations:");
+    for (k, label) in ["no parent", "one parent", "both parents"].iter().enumerate() {
+        let (all, missed) = by_filiation[k];
         println!(
             "  {label:<32} {missed:>7} missed of {all:>8}  (recall {:.4})",
             1.0 - missed as f64 / all.max(1) as f64
@@ -398,7 +423,7 @@ fn diagnose_misses(data: &generator::Dataset, result: &cnrm_match::Dedup, config
         result.params.u[0][3] + result.params.u[0][2],
         f.given_sq,
         result.params.u[1][3] + result.params.u[1][2],
-        f.cercle_sq,
+        f.cercle.sq,
         result.params.u[5][2],
     );
     let mut top: Vec<(u32, u32)> = f.family.iter().map(|(&k, &v)| (k, v)).collect();
@@ -716,9 +741,21 @@ fn csv_run(inputs: &[std::path::PathBuf], columns: Columns, linkage: bool, thres
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Batch { records, seed, threshold, guard, show, no_documents, document_recording, diagnose } => {
-            batch(records, seed, BatchOptions { threshold, guard, show, no_documents, document_recording, diagnose })
-        }
+        Command::Batch {
+            records,
+            seed,
+            threshold,
+            guard,
+            show,
+            no_documents,
+            document_recording,
+            parent_recording,
+            diagnose,
+        } => batch(
+            records,
+            seed,
+            BatchOptions { threshold, guard, show, no_documents, document_recording, parent_recording, diagnose },
+        ),
         Command::Online { persons, queries, seed } => online(persons, queries, seed),
         Command::Csv {
             input,
@@ -745,6 +782,8 @@ fn main() -> Result<()> {
                 region: region_column,
                 cercle: cercle_column,
                 document: document_column,
+                father_name: None,
+                mother_name: None,
             },
             linkage,
             threshold,

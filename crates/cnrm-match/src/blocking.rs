@@ -40,9 +40,13 @@ pub enum Rule {
     LowNameBirth,
     /// The higher of the two name keys and full birth date.
     HighNameBirth,
+    /// Family-name key and both parents' names (keys): for a registration whose given name and
+    /// birth date both went wrong. Brothers and sisters share the block; the model tells them
+    /// apart by their own names.
+    FamilyParents,
 }
 
-pub const RULES: [Rule; 11] = [
+pub const RULES: [Rule; 12] = [
     Rule::NamesYear,
     Rule::NamesOrigin,
     Rule::FamilyBirth,
@@ -54,6 +58,7 @@ pub const RULES: [Rule; 11] = [
     Rule::LastDocument,
     Rule::LowNameBirth,
     Rule::HighNameBirth,
+    Rule::FamilyParents,
 ];
 
 fn hash(rule: Rule, parts: &[u64]) -> u64 {
@@ -93,6 +98,7 @@ impl Rule {
             Rule::FamilyYearOrigin => on(&[0, 2, 5]),
             Rule::GivenYearOrigin => on(&[1, 2, 3, 5]),
             Rule::LowNameBirth | Rule::HighNameBirth => on(&[0, 1, 2]),
+            Rule::FamilyParents => on(&[0, 7, 8]),
         }
     }
 
@@ -118,6 +124,9 @@ impl Rule {
             Rule::GivenYearOrigin if g != 0 && year != 0 && origin(r) != 0 => hash(self, &[g, year, sex, origin(r)]),
             Rule::LowNameBirth if f != 0 && g != 0 && full.is_some() => hash(self, &[f.min(g), full.unwrap_or(0)]),
             Rule::HighNameBirth if f != 0 && g != 0 && full.is_some() => hash(self, &[f.max(g), full.unwrap_or(0)]),
+            Rule::FamilyParents if f != 0 && !r.father.is_empty() && !r.mother.is_empty() => {
+                hash(self, &[f, r.father.key_concat as u64, r.mother.key_concat as u64])
+            }
             _ => 0,
         }
     }

@@ -86,12 +86,18 @@ pub struct PreparedSet {
     pub freq: Frequencies,
 }
 
-/// Normalises (in parallel) and interns (sequentially) a list of records.
+/// Records normalised at a time: normalised strings weigh several times their prepared ids, so
+/// a million of them at once would be the batch's peak of memory.
+const PREPARE_CHUNK: usize = 65_536;
+
+/// Normalises (in parallel) and interns (sequentially) a list of records, a chunk at a time.
 pub fn prepare(records: &[Record]) -> PreparedSet {
-    let normalized: Vec<NormalizedRecord> = records.par_iter().map(NormalizedRecord::new).collect();
     let mut interner = Interner::default();
-    let prepared: Vec<Prepared> = normalized.iter().map(|n| Prepared::from_normalized(n, &mut interner)).collect();
-    drop(normalized);
+    let mut prepared: Vec<Prepared> = Vec::with_capacity(records.len());
+    for chunk in records.chunks(PREPARE_CHUNK) {
+        let normalized: Vec<NormalizedRecord> = chunk.par_iter().map(NormalizedRecord::new).collect();
+        prepared.extend(normalized.iter().map(|n| Prepared::from_normalized(n, &mut interner)));
+    }
     let freq = Frequencies::from_records(&prepared);
     PreparedSet { interner, records: prepared, freq }
 }

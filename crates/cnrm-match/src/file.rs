@@ -26,6 +26,9 @@ pub struct Columns {
     pub cercle: String,
     /// Optional column of identity document numbers.
     pub document: Option<String>,
+    /// Optional columns of the filiation: the father's given name, the mother's name.
+    pub father_name: Option<String>,
+    pub mother_name: Option<String>,
 }
 
 impl Default for Columns {
@@ -40,6 +43,8 @@ impl Default for Columns {
             region: "region".into(),
             cercle: "cercle".into(),
             document: None,
+            father_name: None,
+            mother_name: None,
         }
     }
 }
@@ -220,14 +225,15 @@ pub fn read_records(bytes: &[u8], options: &ReadOptions) -> Result<Input, InputE
         .filter(|(name, required)| *required && position(name).is_none())
         .map(|(n, _)| n.to_string())
         .collect();
-    let document_missing = c.document.as_ref().filter(|d| position(d).is_none());
-    if !missing.is_empty() || document_missing.is_some() {
-        let mut missing = missing;
-        missing.extend(document_missing.cloned());
+    // Optional columns are asked for by name: one named but absent is missing.
+    let optional = [&c.document, &c.father_name, &c.mother_name];
+    let optional_missing = optional.iter().filter_map(|o| o.as_ref()).filter(|d| position(d).is_none());
+    let missing: Vec<String> = missing.into_iter().chain(optional_missing.cloned()).collect();
+    if !missing.is_empty() {
         return Err(InputError::MissingColumns { missing, found: headers.clone(), delimiter: delimiter as char });
     }
     let idx: Vec<Option<usize>> = wanted.iter().map(|(n, _)| position(n)).collect();
-    let doc_idx = c.document.as_ref().and_then(|d| position(d));
+    let [doc_idx, father_idx, mother_idx] = optional.map(|o| o.as_ref().and_then(|d| position(d)));
 
     let mut records = Vec::new();
     let mut errors = Vec::new();
@@ -259,7 +265,16 @@ pub fn read_records(bytes: &[u8], options: &ReadOptions) -> Result<Input, InputE
         }
         let mut family = get(1);
         let mut given = get(2);
-        for (name, column) in [(&mut family, &c.family_name), (&mut given, &c.given_name)] {
+        let optional_cell = |j: Option<usize>| j.and_then(|j| row.get(j)).unwrap_or("").to_string();
+        let (mut father, mut mother) = (optional_cell(father_idx), optional_cell(mother_idx));
+        let father_column = c.father_name.as_deref().unwrap_or_default();
+        let mother_column = c.mother_name.as_deref().unwrap_or_default();
+        for (name, column) in [
+            (&mut family, c.family_name.as_str()),
+            (&mut given, c.given_name.as_str()),
+            (&mut father, father_column),
+            (&mut mother, mother_column),
+        ] {
             if has_foreign_script(name) {
                 if options.lenient {
                     name.clear();
@@ -320,7 +335,9 @@ pub fn read_records(bytes: &[u8], options: &ReadOptions) -> Result<Input, InputE
             phone: get(5),
             region: get(6),
             cercle: get(7),
-            document: doc_idx.and_then(|j| row.get(j)).unwrap_or("").to_string(),
+            document: optional_cell(doc_idx),
+            father_name: father,
+            mother_name: mother,
         });
     }
     if !errors.is_empty() {
@@ -433,6 +450,31 @@ mod tests {
         let input = read(&tab).unwrap();
         assert_eq!(input.delimiter, b'\t');
         assert_eq!(input.records[0].given_name, "Mamadou");
+    }
+
+    #[test]
+    fn reads_the_filiation_when_its_columns_are_named() {
+        let text = "record_id,family_name,given_name,sex,date_of_birth,phone,region,cercle,pere,mere\n\
+            1,Traoré,Mamadou,M,1995,,Kayes,Kita,Seydou,Awa Sidibé\n\
+            2,Traoré,Mamadou,M,1995,,Kayes,Kita,,\n";
+        let columns =
+            Columns { father_name: Some("pere".into()), mother_name: Some("mere".into()), ..Columns::default() };
+        let options = ReadOptions { max_year: 2026, columns, ..ReadOptions::default() };
+        let input = read_records(text.as_bytes(), &options).unwrap();
+        assert_eq!(
+            (input.records[0].father_name.as_str(), input.records[0].mother_name.as_str()),
+            ("Seydou", "Awa Sidibé")
+        );
+        assert!(input.records[1].father_name.is_empty());
+        // Without the options the columns are extra, and ignored.
+        assert!(read(text).unwrap().records[0].father_name.is_empty());
+        // A named column that is not there is missing; a parent in another script is refused
+        // with its line and column.
+        let missing = read_records(HEADER.to_string().as_bytes(), &options).unwrap_err().to_string();
+        assert!(missing.contains("pere") && missing.contains("mere"), "{missing}");
+        let arabic = text.replace("Seydou", "سيدو");
+        let e = read_records(arabic.as_bytes(), &options).unwrap_err().to_string();
+        assert!(e.contains("line 2, column pere") && e.contains("transliterate"), "{e}");
     }
 
     #[test]

@@ -14,16 +14,16 @@ use crate::compare::{Comparison, Prepared};
 use rustc_hash::FxHashMap;
 
 /// Number of compared fields.
-pub const FIELDS: usize = 7;
+pub const FIELDS: usize = 9;
 /// Highest level of any field (levels run 1..=MAX_LEVEL; 0 = missing).
 pub const MAX_LEVEL: usize = 5;
 
 /// The compared fields, in the order of `Comparison::levels`.
 pub const FIELD_NAMES: [&str; FIELDS] =
-    ["family_name", "given_name", "date_of_birth", "sex", "phone", "origin", "document"];
+    ["family_name", "given_name", "date_of_birth", "sex", "phone", "origin", "document", "father_name", "mother_name"];
 
 /// Number of levels of each field.
-pub const FIELD_LEVELS: [usize; FIELDS] = [4, 4, 5, 2, 2, 3, 3];
+pub const FIELD_LEVELS: [usize; FIELDS] = [4, 4, 5, 2, 2, 3, 3, 5, 5];
 
 /// Labels of the levels of each field (index level-1), for explanations.
 pub fn level_label(field: usize, level: u8) -> &'static str {
@@ -35,6 +35,10 @@ pub fn level_label(field: usize, level: u8) -> &'static str {
         (0 | 1, 2) => "similar (typo)",
         (0 | 1, 3) => "phonetic or listed variant",
         (0 | 1, 4) => "exact",
+        (7 | 8, 2) => "part of the name (given name only)",
+        (7 | 8, 3) => "similar (typo)",
+        (7 | 8, 4) => "phonetic or listed variant",
+        (7 | 8, 5) => "exact",
         (2, 1) => "different",
         // Both "close" levels read the same to a person: the weak one (same year, another day; or
         // a year off where a date is not known to the day) and the near one (two full dates one
@@ -101,6 +105,12 @@ impl Default for Params {
         // people almost never share one.
         m[6] = [0.05, 0.05, 0.9, 0.0, 0.0];
         u[6] = [0.9985, 0.001, 0.0005, 0.0, 0.0];
+        // Parents' names: a handful of given names (Mamadou, Fatoumata…) are shared by many.
+        // Levels: different, partial, typo, same keys, exact.
+        m[7] = [0.02, 0.05, 0.06, 0.3, 0.57];
+        u[7] = [0.9, 0.03, 0.01, 0.03, 0.03];
+        m[8] = [0.03, 0.15, 0.06, 0.26, 0.5];
+        u[8] = [0.93, 0.05, 0.005, 0.005, 0.01];
         Params { lambda: 0.1, m, u }
     }
 }
@@ -265,12 +275,55 @@ pub struct Frequencies {
     /// Registrations from each cercle id and each region id, and their Σ p² (over the
     /// registrations whose cercle, or region, is known): returnees come from Kayes far more often
     /// than from Kidal, so sharing a cercle of Kayes says less than sharing one of the north.
-    pub cercle: FxHashMap<u32, u32>,
-    pub region: FxHashMap<u32, u32>,
-    pub cercle_known: u64,
-    pub region_known: u64,
-    pub cercle_sq: f64,
-    pub region_sq: f64,
+    pub cercle: ValueCounts,
+    pub region: ValueCounts,
+    /// Registrations naming each father's given name and each mother's name (key_concat ids):
+    /// a father called Mamadou is shared by many.
+    pub father: ValueCounts,
+    pub mother: ValueCounts,
+}
+
+/// How many registrations carry each value of a field (an id; 0 is none), out of those that
+/// carry one, and Σ p² over the values: the chance that two registrations agree by chance.
+#[derive(Debug, Clone, Default)]
+pub struct ValueCounts {
+    pub counts: FxHashMap<u32, u32>,
+    pub known: u64,
+    pub sq: f64,
+}
+
+impl ValueCounts {
+    fn add(&mut self, key: u32) {
+        if key != 0 {
+            *self.counts.entry(key).or_default() += 1;
+            self.known += 1;
+        }
+    }
+    fn remove(&mut self, key: u32) {
+        if let Some(c) = self.counts.get_mut(&key) {
+            *c -= 1;
+            if *c == 0 {
+                self.counts.remove(&key);
+            }
+            self.known -= 1;
+        }
+    }
+    fn refresh(&mut self) {
+        let known = self.known.max(1) as f64;
+        self.sq = self.counts.values().map(|&c| (c as f64 / known).powi(2)).sum();
+    }
+    /// The adjustment for agreeing on a value of share p, when the level's u is the chance
+    /// agreement over all values (Σ p²): a value of share p agrees by chance with probability p,
+    /// so the adjustment is log2(Σ p² / p). The commonest of `keys` counts (an agreement is only
+    /// as rare as its commoner side).
+    fn adjustment(&self, keys: &[u32]) -> f64 {
+        let Some(count) = keys.iter().filter_map(|k| self.counts.get(k).copied()).max() else { return 0.0 };
+        if self.sq <= 0.0 || self.known == 0 {
+            return 0.0;
+        }
+        let share = count.max(1) as f64 / self.known as f64;
+        (self.sq / share).log2().clamp(-MAX_TF_BITS, MAX_TF_BITS)
+    }
 }
 
 impl Frequencies {
@@ -293,14 +346,10 @@ impl Frequencies {
         for d in r.documents.iter().filter(|d| d.id != 0) {
             *self.documents.entry(d.id).or_default() += 1;
         }
-        if r.cercle != 0 {
-            *self.cercle.entry(r.cercle).or_default() += 1;
-            self.cercle_known += 1;
-        }
-        if r.region != 0 {
-            *self.region.entry(r.region).or_default() += 1;
-            self.region_known += 1;
-        }
+        self.cercle.add(r.cercle);
+        self.region.add(r.region);
+        self.father.add(r.father.key_concat);
+        self.mother.add(r.mother.key_concat);
         self.total += 1;
     }
     pub fn remove(&mut self, r: &Prepared) {
@@ -319,14 +368,10 @@ impl Frequencies {
         for d in &r.documents {
             decrement(&mut self.documents, d.id);
         }
-        if r.cercle != 0 && self.cercle.contains_key(&r.cercle) {
-            decrement(&mut self.cercle, r.cercle);
-            self.cercle_known -= 1;
-        }
-        if r.region != 0 && self.region.contains_key(&r.region) {
-            decrement(&mut self.region, r.region);
-            self.region_known -= 1;
-        }
+        self.cercle.remove(r.cercle);
+        self.region.remove(r.region);
+        self.father.remove(r.father.key_concat);
+        self.mother.remove(r.mother.key_concat);
         self.total = self.total.saturating_sub(1);
     }
     /// Recomputes the squared sums.
@@ -334,15 +379,26 @@ impl Frequencies {
         let n = self.total.max(1) as f64;
         self.family_sq = self.family.values().map(|&c| (c as f64 / n).powi(2)).sum();
         self.given_sq = self.given.values().map(|&c| (c as f64 / n).powi(2)).sum();
-        let squares = |map: &FxHashMap<u32, u32>, known: u64| {
-            map.values().map(|&c| (c as f64 / known.max(1) as f64).powi(2)).sum()
-        };
-        self.cercle_sq = squares(&self.cercle, self.cercle_known);
-        self.region_sq = squares(&self.region, self.region_known);
+        for counts in [&mut self.cercle, &mut self.region, &mut self.father, &mut self.mother] {
+            counts.refresh();
+        }
     }
     fn share(map: &FxHashMap<u32, u32>, key: u32, total: u64) -> f64 {
         (map.get(&key).copied().unwrap_or(1).max(1) as f64) / total.max(1) as f64
     }
+}
+
+/// Indices of fields whose weights are adjusted by term frequency beyond the names.
+const ORIGIN: usize = 5;
+const DOCUMENT: usize = 6;
+const FATHER: usize = 7;
+const MOTHER: usize = 8;
+/// Fields a household shares (see [`Model::field_weight`]): phone, father's and mother's names.
+const HOUSEHOLD: [usize; 3] = [4, FATHER, MOTHER];
+
+/// Whether the pair's own identity disagrees: different given names, or different sexes.
+fn persons_differ(c: &Comparison) -> bool {
+    c.levels[1] == crate::compare::NAME_DIFFERENT || c.levels[3] == 1
 }
 
 /// Largest term-frequency adjustment, in bits, either way.
@@ -412,6 +468,12 @@ impl Model {
                 weights[f][l] = (params.m[f][l].max(FLOOR) / params.u[f][l].max(FLOOR)).log2();
             }
         }
+        // Part of a parent's name never says more than a slip in it or the whole name: EM sees
+        // few partial agreements, and a level it barely saw can come out with a wild weight.
+        for f in [FATHER, MOTHER] {
+            let partial = crate::compare::PARENT_PARTIAL as usize - 1;
+            weights[f][partial] = weights[f][partial].min(weights[f][partial + 1]).min(weights[f][partial + 2]);
+        }
         let prior = log2_odds(params.lambda.clamp(FLOOR, 1.0 - FLOOR));
         Model { params, weights, prior }
     }
@@ -446,17 +508,26 @@ impl Model {
     /// the chance agreement over all places (Σ p²); a place of share p agrees by chance with
     /// probability p, so the adjustment is log2(Σ p² / p).
     fn origin_adjustment(&self, c: &Comparison, a: &Prepared, freq: &Frequencies) -> f64 {
-        let (map, key, known, sq) = match c.levels[5] {
-            3 => (&freq.cercle, a.cercle, freq.cercle_known, freq.cercle_sq),
-            2 => (&freq.region, a.region, freq.region_known, freq.region_sq),
-            _ => return 0.0,
-        };
-        let Some(&count) = map.get(&key) else { return 0.0 };
-        if sq <= 0.0 || known == 0 {
+        match c.levels[5] {
+            3 => freq.cercle.adjustment(&[a.cercle]),
+            2 => freq.region.adjustment(&[a.region]),
+            _ => 0.0,
+        }
+    }
+
+    /// Term frequency of a parent's name agreed on (exactly or phonetically), as for places: the
+    /// commoner of the two spellings sets the share.
+    fn parent_adjustment(&self, c: &Comparison, a: &Prepared, b: &Prepared, freq: &Frequencies, field: usize) -> f64 {
+        if c.levels[field] < crate::compare::PARENT_SAME {
             return 0.0;
         }
-        let share = count.max(1) as f64 / known as f64;
-        (sq / share).log2().clamp(-MAX_TF_BITS, MAX_TF_BITS)
+        let counts = if field == FATHER { &freq.father } else { &freq.mother };
+        let (ka, kb) = if field == FATHER {
+            (a.father.key_concat, b.father.key_concat)
+        } else {
+            (a.mother.key_concat, b.mother.key_concat)
+        };
+        counts.adjustment(&[ka, kb])
     }
 
     /// Term frequency of documents: a number carried by more registrations than one person
@@ -480,19 +551,47 @@ impl Model {
         (-(shared / DOCUMENT_SHARERS).log2()).max(-agreement)
     }
 
+    /// The term-frequency adjustment of one field of a pair, in bits.
+    fn adjustment(&self, c: &Comparison, a: &Prepared, b: &Prepared, freq: &Frequencies, field: usize) -> f64 {
+        match field {
+            0 | 1 => self.tf_adjustment(c, a, b, freq, field),
+            ORIGIN => self.origin_adjustment(c, a, freq),
+            DOCUMENT => self.document_adjustment(c, a, b, freq),
+            FATHER | MOTHER => self.parent_adjustment(c, a, b, freq, field),
+            _ => 0.0,
+        }
+    }
+
+    /// The weight of one field of a pair (term-frequency adjustment included) and its
+    /// adjustment; None when a value is missing.
+    ///
+    /// A phone and the parents' names are shared by a household: brothers and sisters give the
+    /// family's phone and name the same parents. They tell the same *family*, not the same
+    /// person, so when the pair's own names or sexes disagree (given names different, or sexes
+    /// different) they count for nothing, and only their disagreement still counts against.
+    fn field_weight(
+        &self,
+        c: &Comparison,
+        a: &Prepared,
+        b: &Prepared,
+        freq: &Frequencies,
+        f: usize,
+    ) -> Option<(f64, f64)> {
+        let l = c.levels[f];
+        if l == 0 {
+            return None;
+        }
+        let tf = self.adjustment(c, a, b, freq, f);
+        let w = self.weights[f][l as usize - 1] + tf;
+        if HOUSEHOLD.contains(&f) && w > 0.0 && persons_differ(c) {
+            return Some((0.0, 0.0));
+        }
+        Some((w, tf))
+    }
+
     /// The match weight of a compared pair (prior included), in bits.
     pub fn weight(&self, c: &Comparison, a: &Prepared, b: &Prepared, freq: &Frequencies) -> f64 {
-        let mut w = self.prior;
-        for f in 0..FIELDS {
-            let l = c.levels[f];
-            if l > 0 {
-                w += self.weights[f][l as usize - 1];
-            }
-        }
-        w + self.tf_adjustment(c, a, b, freq, 0)
-            + self.tf_adjustment(c, a, b, freq, 1)
-            + self.origin_adjustment(c, a, freq)
-            + self.document_adjustment(c, a, b, freq)
+        self.prior + (0..FIELDS).filter_map(|f| self.field_weight(c, a, b, freq, f)).map(|(w, _)| w).sum::<f64>()
     }
 
     /// The weight of a pair field by field, for a person to read.
@@ -500,19 +599,14 @@ impl Model {
         let mut fields = Vec::new();
         let mut total = self.prior;
         for f in 0..FIELDS {
-            let l = c.levels[f];
-            if l == 0 {
-                continue;
-            }
-            let tf = match f {
-                0 | 1 => self.tf_adjustment(c, a, b, freq, f),
-                5 => self.origin_adjustment(c, a, freq),
-                6 => self.document_adjustment(c, a, b, freq),
-                _ => 0.0,
-            };
-            let w = self.weights[f][l as usize - 1] + tf;
+            let Some((w, tf)) = self.field_weight(c, a, b, freq, f) else { continue };
             total += w;
-            fields.push(FieldWeight { field: FIELD_NAMES[f], level: level_label(f, l), weight: w, tf_adjustment: tf });
+            fields.push(FieldWeight {
+                field: FIELD_NAMES[f],
+                level: level_label(f, c.levels[f]),
+                weight: w,
+                tf_adjustment: tf,
+            });
         }
         Explanation {
             prior: self.prior,
@@ -566,6 +660,10 @@ mod tests {
         p.u[5] = [0.8, 0.15, 0.05, 0.0, 0.0];
         p.m[6] = [0.08, 0.07, 0.85, 0.0, 0.0];
         p.u[6] = [0.99, 0.008, 0.002, 0.0, 0.0];
+        p.m[7] = [0.05, 0.05, 0.1, 0.2, 0.6];
+        p.u[7] = [0.85, 0.04, 0.03, 0.04, 0.04];
+        p.m[8] = [0.06, 0.12, 0.07, 0.2, 0.55];
+        p.u[8] = [0.9, 0.05, 0.02, 0.01, 0.02];
         p
     }
 
@@ -598,7 +696,7 @@ mod tests {
 
     #[test]
     fn patterns_round_trip() {
-        let levels = [4, 3, 2, 1, 2, 3, 3];
+        let levels = [4, 3, 2, 1, 2, 3, 3, 5, 1];
         assert_eq!(unpack(pattern(&levels)), levels);
     }
 
@@ -723,7 +821,91 @@ mod tests {
             freq.remove(r);
         }
         freq.refresh();
-        assert_eq!((freq.cercle_known, freq.region_known), (50, 50));
-        assert!((freq.cercle_sq - 0.68).abs() < 1e-9, "{}", freq.cercle_sq);
+        assert_eq!((freq.cercle.known, freq.region.known), (50, 50));
+        assert!((freq.cercle.sq - 0.68).abs() < 1e-9, "{}", freq.cercle.sq);
+    }
+
+    fn member(given: &str, sex: crate::Sex, phone: &str, father: &str, mother: &str) -> crate::compare::Record {
+        use crate::normalize::BirthDate;
+        crate::compare::Record {
+            family_name: "Doumbia".into(),
+            given_name: given.into(),
+            sex,
+            birth: Some(BirthDate::year_only(1990)),
+            phone: phone.into(),
+            region: "Kayes".into(),
+            cercle: "Kita".into(),
+            father_name: father.into(),
+            mother_name: mother.into(),
+            ..crate::compare::Record::default()
+        }
+    }
+
+    /// Brothers give the family's phone and the same parents: that says "same family", not "same
+    /// person". The same evidence still counts in full when the pair's own names agree.
+    #[test]
+    fn household_evidence_does_not_make_siblings_one_person() {
+        use crate::compare::{compare, Interner, Prepared};
+        use crate::Sex;
+        let mut i = Interner::default();
+        let model = Model::new(Params::default());
+        let freq = Frequencies::default();
+        let mut w = |a: &crate::compare::Record, b: &crate::compare::Record| {
+            let (pa, pb) = (Prepared::new(a, &mut i), Prepared::new(b, &mut i));
+            let c = compare(&pa, &pb, &i);
+            (model.weight(&c, &pa, &pb, &freq), model.explain(&c, &pa, &pb, &freq))
+        };
+        let issa = member("Issa", Sex::Male, "76000001", "Mamadou", "Awa Sidibé");
+        let brother = member("Bréhima", Sex::Male, "76000001", "Mamadou", "Awa Sidibé");
+        let sister = member("Kadiatou", Sex::Female, "76000001", "Mamadou", "Awa Sidibé");
+        let stranger = member("Bréhima", Sex::Male, "", "", "");
+        let again = member("ISSA", Sex::Male, "+223 76 00 00 01", "Mahamadou", "Sidibe Hawa");
+        let (brother_w, e) = w(&issa, &brother);
+        let (stranger_w, _) = w(&issa, &stranger);
+        assert!((brother_w - stranger_w).abs() < 1e-9, "brother {brother_w} stranger {stranger_w}");
+        assert!(e.fields.iter().any(|f| f.field == "phone" && f.weight == 0.0), "{e}");
+        let (sister_w, _) = w(&issa, &sister);
+        assert!(sister_w < brother_w);
+        // The same person: phone and parents add up.
+        let (same_w, e) = w(&issa, &again);
+        assert!(same_w > brother_w + 20.0, "same {same_w} brother {brother_w}");
+        assert!(e.to_string().contains("father name phonetic or listed variant"), "{e}");
+        assert!(e.to_string().contains("mother name phonetic or listed variant"), "{e}");
+        let (exact_w, _) = w(&issa, &member("Issa", Sex::Male, "", "Mamadou", "SIDIBÉ AWA"));
+        let (partial_w, e) = w(&issa, &member("Issa", Sex::Male, "", "Mamadou", "Awa"));
+        assert!(exact_w > partial_w + 2.0, "exact {exact_w} partial {partial_w}");
+        assert!(e.to_string().contains("mother name part of the name"), "{e}");
+        // Parents who differ still count against, whatever the names say.
+        let other_parents = member("Bréhima", Sex::Male, "", "Seydou", "Fanta Keïta");
+        let (other_w, _) = w(&issa, &other_parents);
+        assert!(other_w < stranger_w - 5.0, "other parents {other_w} stranger {stranger_w}");
+    }
+
+    /// A father called Mamadou is shared by many; a father called Zoumana by few.
+    #[test]
+    fn common_parent_names_weigh_less_than_rare_ones() {
+        use crate::compare::{compare, Interner};
+        use crate::Sex;
+        let mut i = Interner::default();
+        let records: Vec<Prepared> = (0..100)
+            .map(|n| {
+                let father = if n < 50 { "Mamadou".to_string() } else { format!("Zoumana{}", "x".repeat(n % 10)) };
+                let r = member(&format!("Given{n}"), Sex::Male, "", &father, "");
+                Prepared::new(&r, &mut i)
+            })
+            .collect();
+        let freq = Frequencies::from_records(&records);
+        assert_eq!(freq.father.known, 100);
+        let model = Model::new(Params::default());
+        let weight = |a: &Prepared, b: &Prepared| model.weight(&compare(a, b, &i), a, b, &freq);
+        let (common, rare) = (weight(&records[0], &records[1]), weight(&records[50], &records[60]));
+        assert!(rare > common + 2.0, "rare {rare} common {common}");
+        let mut freq = freq;
+        for r in &records[..10] {
+            freq.remove(r);
+        }
+        freq.refresh();
+        assert_eq!(freq.father.known, 90);
+        assert_eq!(freq.father.counts.values().sum::<u32>(), 90);
     }
 }

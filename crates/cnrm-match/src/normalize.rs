@@ -254,6 +254,15 @@ impl NormalizedName {
     pub fn key_concat(&self) -> String {
         self.keys.join(" ")
     }
+    /// The name with its tokens in the order of their keys, for names whose order means nothing:
+    /// a mother written given name first or family name first is one name.
+    pub fn unordered(raw: &str) -> NormalizedName {
+        let n = NormalizedName::new(raw);
+        let mut pairs: Vec<(String, String)> = n.keys.into_iter().zip(n.tokens).collect();
+        pairs.sort();
+        let (keys, tokens) = pairs.into_iter().unzip();
+        NormalizedName { tokens, keys }
+    }
 }
 
 /// Normalises a phone number to its digits: a Malian number (+223, 00223 or 223 followed by

@@ -38,6 +38,8 @@ struct PersonRow {
     family_name: String,
     given_names: String,
     other_names: String,
+    father_name: String,
+    mother_name: String,
     sex: String,
     birth_date: Option<Date>,
     birth_precision: Option<String>,
@@ -57,9 +59,9 @@ struct PersonRow {
     updated_at: OffsetDateTime,
 }
 
-const PERSON_COLUMNS: &str = "id, family_name, given_names, other_names, sex, birth_date, birth_precision, nationality, \
-     languages, education_level, occupation, skills, marital_status, dependants, origin_pcode, settlement_pcode, \
-     emergency_contact_name, emergency_contact_phone, version, created_at, updated_at";
+const PERSON_COLUMNS: &str = "id, family_name, given_names, other_names, father_name, mother_name, sex, birth_date, \
+     birth_precision, nationality, languages, education_level, occupation, skills, marital_status, dependants, \
+     origin_pcode, settlement_pcode, emergency_contact_name, emergency_contact_phone, version, created_at, updated_at";
 
 fn some(text: String) -> Option<String> {
     Some(text).filter(|t| !t.is_empty())
@@ -77,6 +79,8 @@ impl PersonRow {
                 family_name: self.family_name,
                 given_names: self.given_names,
                 other_names: some(self.other_names),
+                father_name: some(self.father_name),
+                mother_name: some(self.mother_name),
                 sex: code("sex", &self.sex, Sex::parse)?,
                 birth,
                 nationality: self.nationality,
@@ -614,7 +618,8 @@ impl Store {
             "UPDATE persons SET family_name = $2, given_names = $3, other_names = $4, sex = $5, birth_date = $6, \
              birth_precision = $7, nationality = $8, languages = $9, education_level = $10, occupation = $11, skills = $12, \
              marital_status = $13, dependants = $14, origin_pcode = $15, settlement_pcode = $16, \
-             emergency_contact_name = $17, emergency_contact_phone = $18, version = version + 1, updated_at = $19 \
+             emergency_contact_name = $17, emergency_contact_phone = $18, version = version + 1, updated_at = $19, \
+             father_name = $21, mother_name = $22 \
              WHERE id = $1 AND version = $20",
         )
         .bind(person.id)
@@ -637,6 +642,8 @@ impl Store {
         .bind(d.emergency_contact_phone.clone().unwrap_or_default())
         .bind(person.updated_at)
         .bind(person.version)
+        .bind(d.father_name.clone().unwrap_or_default())
+        .bind(d.mother_name.clone().unwrap_or_default())
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
@@ -755,6 +762,8 @@ async fn write_new_cases(tx: &mut Transaction<'_, Db>, batch: &[NewCase]) -> Sto
                     .push_bind(d.family_name.clone())
                     .push_bind(d.given_names.clone())
                     .push_bind(d.other_names.clone().unwrap_or_default())
+                    .push_bind(d.father_name.clone().unwrap_or_default())
+                    .push_bind(d.mother_name.clone().unwrap_or_default())
                     .push_bind(d.sex.code())
                     .push_bind(d.birth.date)
                     .push_bind(d.birth.precision.code())

@@ -7,6 +7,8 @@ struct CaseExportRow {
     case_id: Uuid,
     person_id: Uuid,
     other_names: String,
+    father_name: String,
+    mother_name: String,
     nationality: String,
     arrival_point: String,
     programme: String,
@@ -24,8 +26,8 @@ impl Store {
         let mut details = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(EXPORT_CHUNK) {
             let sql = format!(
-                "SELECT c.id AS case_id, p.id AS person_id, p.other_names, p.nationality, c.arrival_point, c.programme, \
-                 p.occupation, p.skills, p.emergency_contact_name, p.emergency_contact_phone \
+                "SELECT c.id AS case_id, p.id AS person_id, p.other_names, p.father_name, p.mother_name, p.nationality, \
+                 c.arrival_point, c.programme, p.occupation, p.skills, p.emergency_contact_name, p.emergency_contact_phone \
                  FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.id IN ({})",
                 placeholders(1, chunk.len())
             );
@@ -68,6 +70,8 @@ impl Store {
             details.extend(rows.into_iter().map(|r| CaseExportDetail {
                 case_id: r.case_id,
                 other_names: r.other_names,
+                father_name: r.father_name,
+                mother_name: r.mother_name,
                 nationality: r.nationality,
                 point_of_arrival: r.arrival_point,
                 programme: r.programme,

@@ -11,6 +11,8 @@ struct IdentityRow {
     family_name: String,
     given_names: String,
     other_names: String,
+    father_name: String,
+    mother_name: String,
     sex: String,
     birth_date: Option<Date>,
     birth_precision: Option<String>,
@@ -18,8 +20,8 @@ struct IdentityRow {
     settlement_pcode: Option<String>,
 }
 
-const IDENTITY_COLUMNS: &str = "id, master_person_id, family_name, given_names, other_names, sex, birth_date, \
-     birth_precision, origin_pcode, settlement_pcode";
+const IDENTITY_COLUMNS: &str = "id, master_person_id, family_name, given_names, other_names, father_name, \
+     mother_name, sex, birth_date, birth_precision, origin_pcode, settlement_pcode";
 
 #[derive(FromRow)]
 struct CandidateRow {
@@ -125,6 +127,8 @@ fn identity_records_from(
             family_name: r.family_name,
             given_names: r.given_names,
             other_names: r.other_names,
+            father_name: r.father_name,
+            mother_name: r.mother_name,
             sex: r.sex,
             birth_date: r.birth_date,
             birth_precision: r.birth_precision,

@@ -8,6 +8,9 @@ use uuid::Uuid;
 pub struct CaseExportDetail {
     pub case_id: Uuid,
     pub other_names: String,
+    /// The filiation: father's given name(s) and mother's full name (empty when not known).
+    pub father_name: String,
+    pub mother_name: String,
     /// ISO 3166-1 alpha-2.
     pub nationality: String,
     pub point_of_arrival: String,

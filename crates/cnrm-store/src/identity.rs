@@ -15,6 +15,10 @@ pub struct IdentityRecord {
     pub family_name: String,
     pub given_names: String,
     pub other_names: String,
+    /// The father's given name(s) of the filiation; empty when not known.
+    pub father_name: String,
+    /// The mother's full name of the filiation; empty when not known.
+    pub mother_name: String,
     /// Sex code (`female`, `male`, `other`, `unknown`).
     pub sex: String,
     pub birth_date: Option<Date>,

@@ -143,3 +143,46 @@ test_both_backends! {
         assert!(fields.contains(&"assistance_type".to_string()) && fields.contains(&"budget_xof".to_string()), "{fields:?}");
     }
 }
+
+test_both_backends! {
+    async fn the_filiation_round_trips_through_the_api(db) {
+        let p = Platform::on(db).await;
+        let worker = p.token("oim.agent").await.unwrap();
+        let mut body = registration("Coulibaly", "Rokia");
+        body["person"]["father_name"] = json!("Bakary");
+        body["person"]["mother_name"] = json!(" Hawa  Sidibé ");
+        let created = p.api("POST", "/api/v1/cases", Some(&worker), Some(body)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let file = p.api("GET", &format!("/api/v1/cases/{id}"), Some(&worker), None).await.json();
+        assert_eq!(file["person"]["father_name"], "Bakary");
+        assert_eq!(file["person"]["mother_name"], "Hawa Sidibé");
+
+        let version = file["person"]["version"].as_i64().unwrap();
+        let person = json!({ "family_name": "Coulibaly", "given_names": "Rokia", "sex": "female", "date_of_birth": "1997",
+                             "father_name": "", "mother_name": "Awa Sidibé" });
+        let change = json!({ "version": version, "person": person });
+        let changed = p.api("PUT", &format!("/api/v1/cases/{id}/person"), Some(&worker), Some(change)).await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+        assert_eq!(changed.json()["mother_name"], "Awa Sidibé");
+        assert_eq!(changed.json()["father_name"], serde_json::Value::Null, "emptied");
+
+        let mut bad = registration("Coulibaly", "Rokia");
+        bad["person"]["father_name"] = json!("بكاري");
+        let refused = p.api("POST", "/api/v1/cases", Some(&worker), Some(bad)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        let errors = refused.json()["errors"].clone();
+        assert_eq!(errors[0]["field"], "father_name", "{errors}");
+        assert_eq!(errors[0]["code"], "name-latin", "{errors}");
+        let list = p.api("GET", "/api/v1/cases?q=coulibaly", Some(&worker), None).await.json();
+        assert_eq!(list["total"], 1, "nothing written");
+
+        let spec = p.api("GET", "/api/v1/openapi.json", None, None).await.json();
+        let schemas = &spec["components"]["schemas"];
+        let input = schemas["PersonInput"].to_string();
+        assert!(input.contains("father_name") && input.contains("mother_name"), "{input}");
+        // The output flattens the draft into the record.
+        let output = format!("{}{}", schemas["PersonRecord"], schemas["PersonDraft"]);
+        assert!(output.contains("father_name") && output.contains("mother_name"), "{output}");
+    }
+}

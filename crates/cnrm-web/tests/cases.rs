@@ -334,3 +334,70 @@ test_both_backends! {
         assert_eq!(agent.get(&format!("/cases/{id}")).await.status, StatusCode::NOT_FOUND);
     }
 }
+
+/// The registration form with the filiation filled in after the given names.
+fn with_filiation<'a>(fields: Vec<(&'a str, &'a str)>, father: &'a str, mother: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut fields = fields;
+    let at = fields.iter().position(|(name, _)| *name == "given_names").unwrap() + 1;
+    fields.insert(at, ("father_name", father));
+    fields.insert(at + 1, ("mother_name", mother));
+    fields
+}
+
+test_both_backends! {
+    async fn the_filiation_is_registered_shown_and_changed(db) {
+        let p = Platform::on(db).await;
+        let mut agent = p.logged_in("oim.agent").await;
+        let form = agent.get("/cases/new").await.body;
+        for needle in ["name=\"father_name\"", "name=\"mother_name\"", "Prénom du père", "Nom et prénom de la mère",
+                       "Comme sur l&#39;acte de naissance : fils/fille de", "aria-describedby=\"father_name-hint\""] {
+            let needle = if form.contains(needle) { needle.to_string() } else { needle.replace("&#39;", "'") };
+            assert!(form.contains(&needle), "{needle} missing from the registration form");
+        }
+        let given = form.find("name=\"given_names\"").unwrap();
+        assert!(given < form.find("name=\"father_name\"").unwrap(), "after the given names");
+
+        let fields = with_filiation(registration("Traoré", "Zénabou", ""), " Mamadou  Lamine ", "Fatoumata Diarra");
+        let id = case_id_of(&agent.register(&fields).await);
+        let file = p.db.app.db.case_file(id).await.unwrap().unwrap();
+        assert_eq!(file.person.draft.father_name.as_deref(), Some("Mamadou Lamine"));
+        assert_eq!(file.person.draft.mother_name.as_deref(), Some("Fatoumata Diarra"));
+        let page = agent.get(&format!("/cases/{id}")).await.body;
+        for needle in ["Prénom du père", "Mamadou Lamine", "Nom et prénom de la mère", "Fatoumata Diarra"] {
+            assert!(page.contains(needle), "{needle} missing from the case file");
+        }
+        let edit = agent.get(&format!("/cases/{id}/edit")).await.body;
+        assert!(edit.contains("value=\"Mamadou Lamine\"") && edit.contains("value=\"Fatoumata Diarra\""), "pre-filled");
+
+        // Changed through the identity form: stored, and what the matcher reads follows.
+        let version = version_in(&edit, &format!("/cases/{id}/person"));
+        let mut change = with_filiation(registration("Traoré", "Zénabou", ""), "Mamadou Lamine", "Oumou Sangaré");
+        change.push(("version", &version));
+        assert_eq!(case_id_of(&agent.post(&format!("/cases/{id}/person"), &change).await), id);
+        let file = p.db.app.db.case_file(id).await.unwrap().unwrap();
+        assert_eq!(file.person.draft.mother_name.as_deref(), Some("Oumou Sangaré"));
+        let record = p.db.app.db.identity_records_of(&[file.person.id]).await.unwrap().remove(0);
+        assert_eq!((record.father_name.as_str(), record.mother_name.as_str()), ("Mamadou Lamine", "Oumou Sangaré"));
+
+        // Left empty: nothing stored.
+        let bare = case_id_of(&agent.register(&with_filiation(registration("Keïta", "Awa", ""), "", "")).await);
+        assert_eq!(p.db.app.db.case_file(bare).await.unwrap().unwrap().person.draft.father_name, None);
+    }
+
+    async fn a_filiation_in_digits_or_another_script_is_refused_and_kept(db) {
+        let p = Platform::on(db).await;
+        let mut agent = p.logged_in("oim.agent").await;
+        let fields = with_filiation(registration("Diarra", "Aminata", ""), "1975", "فاطمة ديارا");
+        let reply = agent.register(&fields).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for field in ["father_name", "mother_name"] {
+            assert!(reply.body.contains(&format!("id=\"{field}-error\"")), "no message for {field}");
+            assert!(reply.body.contains(&format!("aria-describedby=\"{field}-error")), "{field} not linked to its message");
+        }
+        assert!(reply.body.contains("Un nom doit contenir au moins une lettre."));
+        assert!(reply.body.contains("Écrivez ce nom en lettres latines"));
+        assert!(reply.body.contains("value=\"1975\"") && reply.body.contains("value=\"فاطمة ديارا\""), "typed values kept");
+        assert!(reply.body.contains("value=\"Aminata\""));
+        assert!(agent.get("/cases?q=aminata").await.body.contains("Aucun résultat."), "nothing saved");
+    }
+}

@@ -206,3 +206,40 @@ test_both_backends! {
         }
     }
 }
+
+test_both_backends! {
+    async fn the_review_shows_the_filiation_side_by_side(db) {
+        let p = Platform::on(db).await;
+        let mut agent = p.logged_in("oim.agent").await;
+        p.add_account("anpe.agent", Role::CaseWorker, "ANPE", None).await;
+        let mut anpe = p.logged_in("anpe.agent").await;
+        let mut first = confirmed(&registration("Samassékou", "Modibo", "65 10 20 30"));
+        first.extend([("father_name", "Seydou"), ("mother_name", "Awa Diallo")]);
+        let mut second = confirmed(&registration("SAMASSEKOU", "Modibo", "+223 65 10 20 30"));
+        second.extend([("father_name", "Seydou"), ("mother_name", "Awa Dialo")]);
+        case_id_of(&agent.register(&first).await);
+        case_id_of(&anpe.register(&second).await);
+        let report = identity::dedup_database(&p.db.app, &cnrm_app::Actor::console(), 0.9, &|_, _, _| {}).await.unwrap();
+        assert!(report.added >= 1, "{report:?}");
+
+        let token = p.token("cnrm.donnees").await.unwrap();
+        let queue = p.api("GET", "/api/v1/identity/candidates?status=pending&per_page=100", Some(&token), None).await.json();
+        let id = queue["items"][0]["candidate"]["id"].as_str().unwrap().to_string();
+        let detail = p.api("GET", &format!("/api/v1/identity/candidates/{id}"), Some(&token), None).await.json();
+        let evidence = detail["candidate"]["evidence"].as_array().unwrap();
+        for field in ["father_name", "mother_name"] {
+            let compared = evidence.iter().find(|e| e["field"] == field).unwrap_or_else(|| panic!("no {field}: {evidence:?}"));
+            assert_ne!(compared["level"], "missing", "the batch reads {field} from the database: {evidence:?}");
+        }
+        let mut steward = p.logged_in("cnrm.donnees").await;
+        let page = steward.get(&format!("/identity/review/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let body = page.body.replace("&#39;", "'");
+        for needle in ["Filiation : prénom du père", "Filiation : nom et prénom de la mère", "Seydou", "Awa Diallo", "Awa Dialo"] {
+            assert!(body.contains(needle), "{needle} missing from the review page");
+        }
+        let table = &body[body.find("data-testid=\"identity-evidence\"").expect("evidence table")..];
+        assert!(table.contains("Filiation : prénom du père"), "the evidence names the field in words");
+        assert!(!table.contains(">father_name<") && !table.contains("identity-field-"), "no raw field code");
+    }
+}

@@ -53,6 +53,12 @@ struct ColumnArgs {
     /// Optional column of identity document numbers (passport, NINA, consular card).
     #[arg(long)]
     document_column: Option<String>,
+    /// Optional column of the father's given name (the filiation: "fils de …").
+    #[arg(long)]
+    father_name_column: Option<String>,
+    /// Optional column of the mother's name (given and family names).
+    #[arg(long)]
+    mother_name_column: Option<String>,
 }
 
 fn progress_bar() -> ProgressBar {
@@ -117,6 +123,8 @@ pub fn run(args: DedupArgs) -> Result<()> {
             region: c.region_column,
             cercle: c.cercle_column,
             document: c.document_column,
+            father_name: c.father_name_column,
+            mother_name: c.mother_name_column,
         },
         ..ReadOptions::default()
     };

@@ -92,6 +92,9 @@ pub async fn review(
 struct Side {
     name: String,
     other_names: String,
+    /// The filiation: father's given name(s) and mother's full name, "—" when not known.
+    father_name: String,
+    mother_name: String,
     sex: String,
     birth: String,
     phones: String,
@@ -145,6 +148,8 @@ fn side(
     Side {
         name: full_name(r),
         other_names: dash(r.other_names.clone()),
+        father_name: dash(r.father_name.clone()),
+        mother_name: dash(r.mother_name.clone()),
         sex: cnrm_domain::person::Sex::parse(&r.sex).map(|s| tr.t(&s.label_key())).unwrap_or_else(|| r.sex.clone()),
         birth: match (r.birth_date, r.birth_precision.as_deref()) {
             (Some(d), Some("year") | Some("estimated_age")) => d.year().to_string(),
@@ -164,6 +169,33 @@ fn side(
 
 fn field_label(tr: Tr, field: &str) -> String {
     tr.t(&format!("identity-field-{}", field.replace('_', "-")))
+}
+
+/// The message key of a comparison level as the matcher names it (`cnrm_match::model::level_label`),
+/// so that a steward reads the evidence in the interface's language. A label the matcher adds
+/// later without a key here is shown as the matcher wrote it.
+fn level_key(level: &str) -> Option<&'static str> {
+    Some(match level {
+        "missing" => "identity-level-missing",
+        "different" => "identity-level-different",
+        "similar (typo)" => "identity-level-typo",
+        "phonetic or listed variant" => "identity-level-variant",
+        "exact" => "identity-level-exact",
+        "same" => "identity-level-same",
+        "close (day/month or one year off)" => "identity-level-close-date",
+        "same year (imprecise date)" => "identity-level-same-year",
+        "different region" => "identity-level-different-region",
+        "same region" => "identity-level-same-region",
+        "same cercle" => "identity-level-same-cercle",
+        "different number (same kind)" => "identity-level-different-number",
+        "one character off" => "identity-level-one-character-off",
+        "part of the name (given name only)" => "identity-level-partial-name",
+        _ => return None,
+    })
+}
+
+fn level_label(tr: Tr, level: &str) -> String {
+    level_key(level).map(|key| tr.t(key)).unwrap_or_else(|| level.to_string())
 }
 
 async fn candidate_page(
@@ -195,7 +227,7 @@ async fn candidate_page(
             .iter()
             .map(|e| EvidenceRow {
                 field: field_label(tr, &e.field),
-                level: e.level.clone(),
+                level: level_label(tr, &e.level),
                 weight: format!("{:+.1}", e.weight),
                 positive: e.weight > 0.0,
             })
@@ -371,4 +403,30 @@ pub(super) async fn work_rows(state: &AppState, auth: &Auth) -> Result<Vec<Reque
             cases: r.cases,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cnrm_match::model::{level_label as matcher_label, FIELD_LEVELS};
+
+    /// Every level the matcher can write into the evidence reads in French and in English.
+    #[test]
+    fn every_comparison_level_has_a_message() {
+        for (field, &levels) in FIELD_LEVELS.iter().enumerate() {
+            for level in 0..=levels as u8 {
+                let label = matcher_label(field, level);
+                let key = level_key(label).unwrap_or_else(|| panic!("no message key for {label:?}"));
+                for tr in [Tr::new(cnrm_domain::Locale::Fr), Tr::new(cnrm_domain::Locale::En)] {
+                    assert_ne!(tr.t(key), key, "{key} is not translated");
+                }
+            }
+        }
+        assert_eq!(level_label_in(cnrm_domain::Locale::Fr, "exact"), "identique");
+        assert_eq!(level_label_in(cnrm_domain::Locale::Fr, "a label from elsewhere"), "a label from elsewhere");
+    }
+
+    fn level_label_in(locale: cnrm_domain::Locale, level: &str) -> String {
+        super::level_label(Tr::new(locale), level)
+    }
 }
