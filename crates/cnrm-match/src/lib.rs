@@ -9,8 +9,10 @@
 //! Pure Rust and, except for the [`file`] module (CSV in and out), free of IO:
 //! - [`normalize`]: Unicode folding, name tokens and particles, a West-African phonetic key, the
 //!   given-name equivalence table (`data/given_names.csv`), phones, document numbers, dates;
-//! - [`compare`]: field comparisons as discrete levels (names in either order, dates by precision);
-//! - [`model`]: the Fellegi–Sunter model, EM estimation, term-frequency adjustment, explanations;
+//! - [`compare`]: field comparisons as discrete levels (names in either order, dates by precision,
+//!   the parents' names of the filiation, which tell namesakes apart);
+//! - [`model`]: the Fellegi–Sunter model, EM estimation, term-frequency adjustment, explanations,
+//!   and the rule that what a household shares (phone, parents) never makes siblings one person;
 //! - [`blocking`]: several blocking rules whose candidate pairs are unioned;
 //! - [`cluster`]: persons from matched pairs, with a guard against chaining;
 //! - [`dedup`]: the batch pipeline (parallel, for a million registrations);

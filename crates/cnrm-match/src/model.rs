@@ -8,7 +8,13 @@
 //! large share of Mali's population, so agreeing on one of them says little: the term-frequency
 //! adjustment lowers the weight of an agreement on a common value and raises it on a rare one.
 //! Places of origin are just as uneven (Kayes sends far more returnees than Kidal), so sharing a
-//! cercle or a region is adjusted the same way.
+//! cercle or a region is adjusted the same way, and so are the parents' names (many fathers are
+//! called Mamadou).
+//!
+//! Fellegi–Sunter adds fields up as if they were independent. Within a family they are not:
+//! brothers and sisters share a family name, a cercle, the parents' names and often the family's
+//! phone. [`Model::field_weight`] therefore lets the household's fields speak only when the
+//! pair's own given names and sexes do not disagree.
 
 use crate::compare::{Comparison, Prepared};
 use rustc_hash::FxHashMap;
