@@ -278,19 +278,13 @@ pub const FUZZY_THRESHOLD: f64 = 0.9;
 /// Compares two names: 0 when one is missing, then different / fuzzy (typo, Jaro–Winkler ≥ 0.9 or
 /// one edit) / phonetic (same keys, or every token of the shorter name found in the longer) / exact.
 pub fn name_level(a: &NameIds, b: &NameIds, strings: &impl Strings) -> u8 {
-    if a.is_empty() || b.is_empty() {
-        return 0;
-    }
-    if a.concat == b.concat {
-        return NAME_EXACT;
-    }
-    if a.key_concat == b.key_concat {
-        return NAME_PHONETIC;
+    match agreement(a, b) {
+        Agreement::Missing => return 0,
+        Agreement::Spelling => return NAME_EXACT,
+        Agreement::Keys | Agreement::Contained => return NAME_PHONETIC,
+        Agreement::Neither => {}
     }
     let (short, long) = if a.len <= b.len { (a, b) } else { (b, a) };
-    if short.keys().iter().all(|k| long.keys().contains(k)) {
-        return NAME_PHONETIC;
-    }
     let (ca, cb) = (strings.get(a.concat), strings.get(b.concat));
     if similar(ca, cb) || similar(strings.get(a.key_concat), strings.get(b.key_concat)) {
         return NAME_FUZZY;
@@ -305,6 +299,35 @@ pub fn name_level(a: &NameIds, b: &NameIds, strings: &impl Strings) -> u8 {
         }
     }
     NAME_DIFFERENT
+}
+
+/// How two names agree by their ids alone, before any similarity is measured: the part that
+/// [`name_level`] and [`parent_level`] share.
+enum Agreement {
+    /// One of the two is empty.
+    Missing,
+    /// Same spelling (tokens written together).
+    Spelling,
+    /// Same phonetic keys in the same order.
+    Keys,
+    /// Every key of the shorter name is a key of the longer.
+    Contained,
+    Neither,
+}
+
+fn agreement(a: &NameIds, b: &NameIds) -> Agreement {
+    let (short, long) = if a.len <= b.len { (a, b) } else { (b, a) };
+    if a.is_empty() || b.is_empty() {
+        Agreement::Missing
+    } else if a.concat == b.concat {
+        Agreement::Spelling
+    } else if a.key_concat == b.key_concat {
+        Agreement::Keys
+    } else if short.keys().iter().all(|k| long.keys().contains(k)) {
+        Agreement::Contained
+    } else {
+        Agreement::Neither
+    }
 }
 
 fn similar(a: &str, b: &str) -> bool {
@@ -374,29 +397,27 @@ pub const PARENT_EXACT: u8 = 5;
 /// the mother's given name alone against her full name, which strangers share far more often than
 /// a full name), different.
 pub fn parent_level(a: &NameIds, b: &NameIds, strings: &impl Strings) -> u8 {
-    if a.is_empty() || b.is_empty() {
-        return 0;
+    let contained = match agreement(a, b) {
+        Agreement::Missing => return 0,
+        Agreement::Spelling => return PARENT_EXACT,
+        Agreement::Keys => return PARENT_SAME,
+        Agreement::Contained => true,
+        Agreement::Neither => false,
+    };
+    if a.len != b.len {
+        return if contained { PARENT_PARTIAL } else { PARENT_DIFFERENT };
     }
-    if a.concat == b.concat {
-        return PARENT_EXACT;
-    }
-    if a.key_concat == b.key_concat {
-        return PARENT_SAME;
-    }
-    let (short, long) = if a.len <= b.len { (a, b) } else { (b, a) };
+    // Name by name (spellings, then keys), not the names written together: most compared pairs
+    // name other parents, and each similarity measured here is paid tens of millions of times in
+    // a batch (the whole-name check cost 8 s of 49 at 1M and found nothing more).
     let close = |t: u32, u: u32| t == u || similar(strings.get(t), strings.get(u));
-    if a.len == b.len {
-        // Name by name (spellings, then keys), not the names written together: most compared
-        // pairs name other parents, and each similarity measured here is paid tens of millions
-        // of times in a batch (the whole-name check cost 8 s of 49 at 1M and found nothing more).
-        let each = short.tokens().iter().zip(long.tokens()).all(|(&t, &u)| close(t, u))
-            || short.keys().iter().zip(long.keys()).all(|(&t, &u)| close(t, u));
-        return if each { PARENT_TYPO } else { PARENT_DIFFERENT };
+    let each = a.tokens().iter().zip(b.tokens()).all(|(&t, &u)| close(t, u))
+        || a.keys().iter().zip(b.keys()).all(|(&t, &u)| close(t, u));
+    if each {
+        PARENT_TYPO
+    } else {
+        PARENT_DIFFERENT
     }
-    if short.keys().iter().all(|k| long.keys().contains(k)) {
-        return PARENT_PARTIAL;
-    }
-    PARENT_DIFFERENT
 }
 
 /// Birth date levels.

@@ -527,13 +527,12 @@ impl Model {
         if c.levels[field] < crate::compare::PARENT_SAME {
             return 0.0;
         }
-        let counts = if field == FATHER { &freq.father } else { &freq.mother };
-        let (ka, kb) = if field == FATHER {
-            (a.father.key_concat, b.father.key_concat)
+        let (counts, keys) = if field == FATHER {
+            (&freq.father, [a.father.key_concat, b.father.key_concat])
         } else {
-            (a.mother.key_concat, b.mother.key_concat)
+            (&freq.mother, [a.mother.key_concat, b.mother.key_concat])
         };
-        counts.adjustment(&[ka, kb])
+        counts.adjustment(&keys)
     }
 
     /// Term frequency of documents: a number carried by more registrations than one person
